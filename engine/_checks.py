@@ -94,9 +94,20 @@ def pad_planes(x: Array, pads: tuple[int, int, int, int], padding_mode: str = "z
 
     Shapes: (..., H, W) -> (..., H + top + bottom, W + left + right).
     """
+    check_pad_sizes(pads, x.shape[-2], x.shape[-1], padding_mode)
+    top, bottom, left, right = pads
+    widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
+    numpy_mode = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+    return np.pad(x, widths, mode=numpy_mode[padding_mode])  # type: ignore[call-overload,no-any-return]
+
+
+def check_pad_sizes(pads: tuple[int, int, int, int], height: int, width: int, padding_mode: str) -> None:
+    """Check that (top, bottom, left, right) padding of a height x width plane is possible in this mode.
+
+    Shape-only, so the cost of a request can be judged before any array exists.
+    """
     check_padding_mode(padding_mode)
     top, bottom, left, right = pads
-    height, width = x.shape[-2], x.shape[-1]
     # Reflection mirrors about the edge pixel, so it needs a pixel beyond the padding width.
     if padding_mode == "reflect" and (max(top, bottom) >= height or max(left, right) >= width):
         raise ValueError(
@@ -107,6 +118,10 @@ def pad_planes(x: Array, pads: tuple[int, int, int, int], padding_mode: str = "z
             f"circular padding {pads} can wrap at most once: each pad must be at most "
             f"the input size {height}x{width}"
         )
-    widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
-    numpy_mode = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-    return np.pad(x, widths, mode=numpy_mode[padding_mode])  # type: ignore[call-overload,no-any-return]
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A True/False switch; 0/1 and other stand-ins are refused so a typo cannot flip a mode."""
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
