@@ -1,0 +1,116 @@
+"""conv2d forward frames: one frame per output value, every product on show.
+
+Scan order (n, out_channel, y, x). Each frame lists, per input channel of the kernel's group,
+the window read, the kernel slice, their element-wise products and the channel's sum, then the
+running sum across channels, the bias and the value before and after the activation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import count
+from typing import Any
+
+import numpy as np
+
+from engine._checks import PairLike, as_float_array, pad_planes, to_batched
+from engine.activations import ACTIVATIONS, apply_activation
+from engine.frames._common import Frame, gather_windows, window_grid
+from engine.frames._geometry import ConvPlan, conv_plan, tap_coords
+
+
+def check_activation(activation: str) -> None:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation {activation!r} is not one of {', '.join(ACTIVATIONS)}")
+
+
+def conv_taps(plan: ConvPlan) -> tuple[Any, Any]:
+    """Unpadded input coordinates read by each window: rows (oH, kH) and columns (oW, kW)."""
+    top, _, left, _ = plan.pads
+    rows = tap_coords(plan.out_height, plan.stride[0], plan.dilation[0], plan.kernel[0], top)
+    cols = tap_coords(plan.out_width, plan.stride[1], plan.dilation[1], plan.kernel[1], left)
+    return rows, cols
+
+
+def conv2d_frames(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: PairLike = 1,
+    padding: PairLike | str = 0,
+    dilation: PairLike = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    activation: str = "none",
+) -> Iterator[Frame]:
+    """Frames of conv2d (cross-correlation) followed by an optional activation.
+
+    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0), weight (O, C/groups, kH, kW),
+    bias (O,) or None; one frame per output value of (N, O, oH, oW). Arguments are checked here,
+    before the first frame, and raise ValueError.
+    """
+    x, _ = to_batched(input, "input")
+    w = as_float_array(weight, "weight")
+    b = None if bias is None else as_float_array(bias, "bias")
+    plan = conv_plan(
+        x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups, padding_mode
+    )
+    check_activation(activation)
+    return _conv2d_frames(x, w, b, plan, activation)
+
+
+def _conv2d_frames(x: Any, w: Any, b: Any, plan: ConvPlan, activation: str) -> Iterator[Frame]:
+    top, _, left, _ = plan.pads
+    rows, cols = conv_taps(plan)
+    grid = window_grid(rows, cols, plan.height, plan.width, plan.padding_mode)
+    windows = gather_windows(pad_planes(x, plan.pads, plan.padding_mode), rows + top, cols + left)
+    per_group = plan.in_per_group
+    index = count()
+    for n in range(plan.batch):
+        window_values = windows[n].tolist()  # [c][y][x] -> kH x kW
+        for oc in range(plan.out_channels):
+            group = oc // plan.out_per_group
+            first = group * per_group
+            kernel = w[oc].astype(np.float64)
+            products = windows[n, first : first + per_group] * kernel[:, None, None]  # (Cg, oH, oW, kH, kW)
+            sums = products.sum(axis=(-2, -1))  # (Cg, oH, oW)
+            partial = np.cumsum(sums, axis=0)
+            bias = None if b is None else float(b[oc])
+            pre = partial[-1] + (0.0 if bias is None else bias)
+            out = apply_activation(activation, pre)
+            kernel_list, product_list = kernel.tolist(), products.tolist()
+            sum_list, partial_list = sums.tolist(), np.moveaxis(partial, 0, -1).tolist()
+            pre_list, out_list = pre.tolist(), np.asarray(out, dtype=np.float64).tolist()
+            for y in range(plan.out_height):
+                for xx in range(plan.out_width):
+                    frame: Frame = {
+                        "index": next(index),
+                        "op": "conv2d",
+                        "stage": "window",
+                        "n": n,
+                        "out_channel": oc,
+                        "y": y,
+                        "x": xx,
+                        "group": group,
+                        "rows": grid.rows[y],
+                        "cols": grid.cols[xx],
+                        "padded": grid.padded[y][xx],
+                    }
+                    if grid.source is not None:
+                        frame["source"] = grid.source[y][xx]
+                    frame["channels"] = [
+                        {
+                            "in_channel": first + c,
+                            "values": window_values[first + c][y][xx],
+                            "weights": kernel_list[c],
+                            "products": product_list[c][y][xx],
+                            "sum": sum_list[c][y][xx],
+                        }
+                        for c in range(per_group)
+                    ]
+                    frame["partial_sums"] = partial_list[y][xx]
+                    frame["bias"] = bias
+                    frame["pre_activation"] = pre_list[y][xx]
+                    frame["activation"] = activation
+                    frame["output"] = out_list[y][xx]
+                    yield frame
