@@ -2,33 +2,61 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Limits keep one request from monopolising a worker; each is named in the error it causes."""
+    """Limits keep one request from monopolising a worker; each is named in the error it causes.
+
+    - ``max_body_bytes``: size of a JSON request body.
+    - ``max_upload_bytes``: size of a multipart (image upload) request body.
+    - ``max_decoded_pixels``, ``max_image_side``: decoded image size, and the side it is shrunk to.
+    - ``max_tensor_elements``: values in any one tensor of a request or a result.
+    - ``max_work``: multiply-adds (or window reads) of one operation, estimated from shapes.
+    - ``max_abs_value``: the largest magnitude a tensor value may have, so results stay finite.
+    - ``max_frames``: frames in one stream.
+    - ``max_stream_work``: multiply-adds (or window reads) shown by the frames of one stream; every
+      one travels with its operands, so this bounds the size of a stream (about 100 bytes each).
+    - ``max_layers``: layers of a feature-map stack.
+    - ``max_json_depth``: nesting of a JSON body (a 4-D tensor in a body is 5 deep).
+    - ``workers``: server processes.
+    """
 
     max_body_bytes: int = 2_000_000
     max_upload_bytes: int = 10_000_000
     max_decoded_pixels: int = 40_000_000
     max_image_side: int = 512
     max_tensor_elements: int = 1_000_000
+    max_work: int = 200_000_000
+    max_abs_value: float = 1e12
     max_frames: int = 20_000
+    max_stream_work: int = 1_000_000
     max_layers: int = 8
     max_json_depth: int = 8
     workers: int = 1
 
 
+def _parse(name: str, raw: str, kind: type) -> int | float:
+    variable = f"CONVSCOPE_{name.upper()}"
+    try:
+        value = int(raw) if kind is int else float(raw)
+    except ValueError:
+        what = "an integer" if kind is int else "a number"
+        raise ValueError(f"{variable}={raw!r} must be {what}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{variable}={raw!r} must be greater than 0")
+    return value
+
+
 def load_settings() -> Settings:
     """Read CONVSCOPE_<FIELD> environment variables over the defaults."""
-    values: dict[str, int] = {}
+    values: dict[str, int | float] = {}
     for field in fields(Settings):
         raw = os.environ.get(f"CONVSCOPE_{field.name.upper()}")
         if raw is not None:
-            try:
-                values[field.name] = int(raw)
-            except ValueError:
-                raise ValueError(f"CONVSCOPE_{field.name.upper()}={raw!r} must be an integer") from None
-    return Settings(**values)
+            kind = type(getattr(Settings, field.name))
+            values[field.name] = _parse(field.name, raw, kind)
+    return Settings(**values)  # type: ignore[arg-type]

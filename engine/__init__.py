@@ -1,0 +1,53 @@
+"""ConvScope's engine: PyTorch-exact convolution, pooling and normalisation in plain NumPy.
+
+Every operation has a vectorised version for whole images (here), a step-by-step version that
+yields one JSON-ready frame per step (:mod:`engine.frames`), and output-size arithmetic with the
+working shown (:mod:`engine.shapes`). Names, layouts and rules follow ``torch.nn.functional``.
+"""
+
+from engine.activations import (
+    activation_derivative,
+    apply_activation,
+    relu,
+    relu_derivative,
+    sigmoid,
+    sigmoid_derivative,
+    tanh,
+    tanh_derivative,
+)
+from engine.conv import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
+from engine.norm import batch_norm, batch_norm_backward
+from engine.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from engine.shapes import (
+    OutputSize,
+    conv2d_output_shape,
+    conv_output_size,
+    conv_transpose_output_size,
+    pool_output_size,
+)
+
+__all__ = [
+    "OutputSize",
+    "activation_derivative",
+    "apply_activation",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "batch_norm",
+    "batch_norm_backward",
+    "conv2d",
+    "conv2d_backward",
+    "conv2d_output_shape",
+    "conv_output_size",
+    "conv_transpose2d",
+    "conv_transpose2d_backward",
+    "conv_transpose_output_size",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "pool_output_size",
+    "relu",
+    "relu_derivative",
+    "sigmoid",
+    "sigmoid_derivative",
+    "tanh",
+    "tanh_derivative",
+]

@@ -1,0 +1,136 @@
+"""A pure ASGI middleware that reads each request body before the app does, and refuses bad ones.
+
+- Size: a JSON body may have ``max_body_bytes``, a multipart upload ``max_upload_bytes``. A
+  declared Content-Length over the limit is refused at once; otherwise bytes are counted as they
+  arrive (chunked uploads have no Content-Length) and the request is refused with 413 as soon as
+  the count passes the limit, without reading the rest.
+- JSON safety, before any parser runs: nesting deeper than ``max_json_depth`` (a deep body would
+  make a recursive parser work hard or fail) and the literals NaN / Infinity, which Python's json
+  module accepts but JSON does not. Both checks scan the raw bytes with regular expressions, in C.
+
+The body is then handed to the app unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import ApiError, error_content
+from app.settings import Settings
+
+# A JSON string, escapes included; replaced by "" so brackets and words inside strings are ignored.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+_NON_FINITE = re.compile(rb"NaN|Infinity")
+
+
+def check_json(body: bytes, max_depth: int) -> None:
+    """Raise ApiError (400) if ``body`` nests deeper than ``max_depth`` or contains NaN/Infinity.
+
+    Depth: with strings blanked and everything but brackets removed, each pass deletes the
+    innermost "[]" and "{}" pairs; a body still holding brackets after ``max_depth`` passes is
+    deeper than that. Brackets that never pair up are left for the parser to report.
+    """
+    bare = _STRING.sub(b'""', body)
+    match = _NON_FINITE.search(bare)
+    if match:
+        word = match.group(0).decode()
+        raise ApiError(
+            400,
+            "non_finite_number",
+            f"the body contains {word}, which is not a JSON number: every value must be a finite number",
+        )
+    brackets = bare.translate(None, _NOT_BRACKET)
+    depth = 0
+    while brackets:
+        reduced = _INNERMOST.sub(b"", brackets)
+        if reduced == brackets:
+            return  # unbalanced: not JSON at all, and the parser says where
+        depth += 1
+        if depth > max_depth:
+            raise ApiError(
+                400,
+                "json_too_deep",
+                f"the JSON body is nested more than {max_depth} levels deep, "
+                f"beyond the limit max_json_depth = {max_depth}",
+                limit=("max_json_depth", max_depth),
+            )
+        brackets = reduced
+
+
+def _is_json(content_type: str) -> bool:
+    """A JSON media type: the only bodies the app parses as JSON."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+class BodyGuard:
+    """ASGI middleware: bounded body reading and JSON safety checks (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        content_type = headers.get("content-type", "")
+        multipart = content_type.lower().startswith("multipart/")
+        name = "max_upload_bytes" if multipart else "max_body_bytes"
+        limit = getattr(self.settings, name)
+        try:
+            body = await self._read(receive, headers.get("content-length"), limit, name)
+            if body and not multipart and _is_json(content_type):
+                check_json(body, self.settings.max_json_depth)
+        except ApiError as error:
+            content = error_content(error.code, error.message, error.field, error.limit)
+            await JSONResponse(content, status_code=error.status)(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    @staticmethod
+    async def _read(receive: Receive, declared: str | None, limit: int, name: str) -> bytes:
+        what = "the request body" if name == "max_body_bytes" else "the upload"
+
+        def too_large(amount: str) -> ApiError:
+            message = f"{what} ({amount}) is larger than the limit {name} = {limit:,} bytes"
+            return ApiError(413, "limit_exceeded", message, limit=(name, limit))
+
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            raise too_large(f"{int(declared):,} bytes declared")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break  # the client went away; the app will see the same on its next receive
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise too_large(f"at least {size:,} bytes sent")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the buffered body once, then defers to the real one (disconnects)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        message: Any = await receive()
+        return message  # type: ignore[no-any-return]
+
+    return replay

@@ -1,0 +1,42 @@
+"""The OpenAPI document, with the stream endpoints described by their first line (StreamHeader).
+
+FastAPI documents a streaming response as a plain string; this names the header object instead
+and adds its schema to the components, so /docs can show what a stream starts with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.schemas import StreamHeader
+from app.streaming import NDJSON
+
+REF = "#/components/schemas/"
+
+
+def openapi_builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """A replacement for ``app.openapi``: FastAPI's document, built once, with stream schemas."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        header = StreamHeader.model_json_schema(ref_template=REF + "{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(header.pop("$defs", {}))
+        components["StreamHeader"] = header
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                content = operation.get("responses", {}).get("200", {}).get("content", {})
+                if NDJSON in content:
+                    content[NDJSON]["schema"] = {"$ref": REF + "StreamHeader"}
+        app.openapi_schema = schema
+        return schema
+
+    return build

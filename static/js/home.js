@@ -1,0 +1,66 @@
+// Home page: a small live preview for each scene, drawn from a tiny API call.
+import { t, num } from "./i18n.js";
+import { diverging, inkFor, maxAbs } from "./colour.js";
+import { postJson } from "./stream.js";
+
+function plane(ctx, values, x0, y0, cell, colour, outline = null) {
+  values.forEach((line, r) =>
+    line.forEach((value, c) => {
+      const fill = colour(value);
+      ctx.fillStyle = fill;
+      ctx.fillRect(x0 + c * cell, y0 + r * cell, cell - 1, cell - 1);
+      ctx.fillStyle = inkFor(fill);
+      ctx.fillText(num(value, 1), x0 + c * cell + cell / 2, y0 + r * cell + cell / 2 + 0.5);
+    }),
+  );
+  if (outline) {
+    const [r0, c0, size] = outline;
+    ctx.strokeStyle = "#111827";
+    ctx.lineWidth = 2;
+    ctx.strokeRect(x0 + c0 * cell - 1, y0 + r0 * cell - 1, size * cell + 1, size * cell + 1);
+  }
+}
+
+const PREVIEWS = {
+  async conv(canvas) {
+    const result = await postJson("/api/conv2d", {
+      input: { shape: [1, 5, 5], kind: "integers", seed: 1, low: 0, high: 1 },
+      weight: { shape: [1, 1, 3, 3], kind: "integers", seed: 2, low: -1, high: 1 },
+      activation: "none",
+    });
+    const input = result.inputs.input[0];
+    const weight = result.inputs.weight[0][0];
+    const output = result.output[0];
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    // input (5x5) ⊛ kernel (3x3) = output (3x3), cells of 20px on a 280x140 canvas
+    const cell = 20;
+    const sign = (text, x) => {
+      ctx.fillStyle = "#1d2430";
+      ctx.font = "16px system-ui, sans-serif";
+      ctx.fillText(text, x, 70);
+      ctx.font = "11px system-ui, sans-serif";
+    };
+    plane(ctx, input, 6, 20, cell, diverging(maxAbs(input)), [0, 0, 3]);
+    sign("⊛", 118);
+    plane(ctx, weight, 130, 40, cell, diverging(maxAbs(weight)));
+    sign("=", 202);
+    plane(ctx, output, 214, 40, cell, diverging(maxAbs(output)), [0, 0, 1]);
+  },
+};
+
+for (const canvas of document.querySelectorAll("canvas[data-preview]")) {
+  const draw = PREVIEWS[canvas.dataset.preview];
+  if (!draw) continue;
+  draw(canvas)
+    .then(() => canvas.setAttribute("data-drawn", ""))
+    .catch(() => {
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#5b6578";
+      ctx.font = "14px system-ui, sans-serif";
+      ctx.fillText(t("home.preview_failed"), 12, 24);
+    });
+}

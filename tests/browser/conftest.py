@@ -1,0 +1,213 @@
+"""Browser fixtures: the app served by uvicorn in a subprocess, Debian's Chromium through playwright.
+
+Every page a test opens records console errors, page exceptions and failed requests, so a test
+can assert that a page loaded cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """Base URL of a fresh server; stopped (by its own process id) when the session ends."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the app did not start") from None
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@dataclass
+class Problems:
+    """What went wrong while a page was open."""
+
+    console: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def assert_none(self) -> None:
+        assert not self.console, self.console
+        assert not self.failed, self.failed
+
+
+def _failure(url: str, failure: str | None) -> str | None:
+    """A failed request worth reporting, or None.
+
+    A frame stream that the page aborts on purpose (the learner changed a setting mid-stream) is
+    not a failure; nor is a stream Chromium reads to its end and then reports as net::ERR_ABORTED
+    (playwright issue #42742). Scenes check they received every frame, so a truncated stream
+    still fails its test.
+    """
+    if failure and "ERR_ABORTED" in failure and url.split("?")[0].endswith("/frames"):
+        return None
+    return f"{url}: {failure}"
+
+
+@pytest.fixture
+def open_page(browser: Any, server: str) -> Iterator[Any]:
+    """open_page(path, width=1280, height=860) -> (page, problems)."""
+    contexts: list[Any] = []
+
+    def opener(path: str, width: int = 1280, height: int = 860, **options: Any) -> tuple[Any, Problems]:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        problems = Problems()
+
+        def on_console(message: Any) -> None:
+            if message.type in ("error", "warning"):
+                problems.console.append(f"{message.type}: {message.text}")
+
+        def on_failed(request: Any) -> None:
+            failure = _failure(request.url, request.failure)
+            if failure:
+                problems.failed.append(failure)
+
+        def on_response(response: Any) -> None:
+            if response.status >= 400:
+                problems.failed.append(f"{response.status} {response.url}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.console.append(f"exception: {error}"))
+        page.on("requestfailed", on_failed)
+        page.on("response", on_response)
+        page.goto(server + path, wait_until="load")
+        return page, problems
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def wait_for_scene(page: Any) -> None:
+    """Until every frame of the scene has arrived and the narration speaks."""
+    page.wait_for_function(
+        "() => { const s = window.convscope && window.convscope.scene; const p = s && s.player;"
+        " return p && !s.loading && p.count > 0 && p.available === p.count"
+        " && document.getElementById('narration').textContent.length > 0; }",
+        timeout=15000,
+    )
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def load_table(lang: str) -> dict[str, str]:
+    with (ROOT / "static" / "i18n" / f"{lang}.json").open(encoding="utf-8") as handle:
+        table: dict[str, str] = json.load(handle)
+    return table
+
+
+@pytest.fixture(scope="session")
+def other_origin() -> Iterator[Any]:
+    """other_origin(html) -> URL of that page on a second server: another origin, to test framing."""
+    import http.server
+    import threading
+
+    pages: dict[str, bytes] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path, b"not found")
+            self.send_response(200 if self.path in pages else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+
+    def publish(html: str) -> str:
+        path = f"/page{len(pages)}.html"
+        pages[path] = html.encode()
+        return f"http://127.0.0.1:{httpd.server_address[1]}{path}"
+
+    yield publish
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class Helpers:
+    """Helper functions handed to tests as a fixture (importlib mode cannot import conftest)."""
+
+    wait_for_scene = staticmethod(wait_for_scene)
+    screenshot = staticmethod(screenshot)
+    load_table = staticmethod(load_table)
+
+
+@pytest.fixture(scope="session")
+def helpers() -> Helpers:
+    return Helpers()

@@ -1,0 +1,312 @@
+"""conv2d and its backward pass against torch.nn.functional, the loop reference and finite differences."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from engine.conv import conv2d, conv2d_backward, conv2d_reference
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+TOLERANCE = 1e-7
+
+
+def assert_close(actual: Any, expected: Any) -> None:
+    expected = expected.detach().numpy() if isinstance(expected, torch.Tensor) else np.asarray(expected)
+    assert np.shape(actual) == expected.shape
+    np.testing.assert_allclose(actual, expected, rtol=TOLERANCE, atol=TOLERANCE)
+
+
+def maybe_pair(rng: np.random.Generator, low: int, high: int) -> int | tuple[int, int]:
+    """A random (rows, columns) pair, given as a plain int half of the time when both are equal."""
+    first, second = (int(v) for v in rng.integers(low, high, 2))
+    return first if first == second and rng.random() < 0.5 else (first, second)
+
+
+def draw_channels(rng: np.random.Generator) -> tuple[int, int, int]:
+    """(in_channels, out_channels, groups): ungrouped, grouped, or depthwise with a multiplier."""
+    kind = rng.integers(3)
+    if kind == 0:
+        return int(rng.integers(1, 4)), int(rng.integers(1, 4)), 1
+    if kind == 1:
+        groups = int(rng.integers(2, 4))
+        return groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3)), groups
+    channels = int(rng.integers(2, 5))
+    return channels, channels * int(rng.integers(1, 3)), channels
+
+
+def as_pair(value: int | tuple[int, int]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else value
+
+
+def torch_pads(padding: Any, kernel: tuple[int, int], dilation: Any) -> tuple[int, int, int, int]:
+    """F.pad's (left, right, top, bottom) for conv2d's padding, "same" split smaller half first."""
+    if padding == "valid":
+        return 0, 0, 0, 0
+    if padding == "same":
+        (dh, dw), (kh, kw) = as_pair(dilation), kernel
+        rows, cols = dh * (kh - 1), dw * (kw - 1)
+        return cols // 2, cols - cols // 2, rows // 2, rows - rows // 2
+    ph, pw = as_pair(padding)
+    return pw, pw, ph, ph
+
+
+def torch_conv2d(x: Any, weight: Any, bias: Any, params: dict[str, Any]) -> Any:
+    """torch.nn.Conv2d's semantics: zeros padding inside the convolution, other modes padded first."""
+    mode = params["padding_mode"]
+    common = {"stride": params["stride"], "dilation": params["dilation"], "groups": params["groups"]}
+    if mode == "zeros":
+        with warnings.catch_warnings():
+            # PyTorch notes that "same" with an even kernel copies the input; the result is still exact.
+            warnings.filterwarnings("ignore", "Using padding='same'", UserWarning)
+            return F.conv2d(x, weight, bias, padding=params["padding"], **common)
+    pads = torch_pads(params["padding"], tuple(weight.shape[2:]), params["dilation"])
+    return F.conv2d(F.pad(x, pads, mode=mode), weight, bias, padding=0, **common)
+
+
+@dataclass
+class Case:
+    x: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray | None
+    params: dict[str, Any]
+
+
+def draw_case(seed: int) -> Case:
+    """A random conv2d configuration that PyTorch accepts (rejected ones are drawn again)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        in_channels, out_channels, groups = draw_channels(rng)
+        shape = (int(rng.integers(1, 3)), in_channels, int(rng.integers(1, 10)), int(rng.integers(1, 10)))
+        kernel = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+        roll = rng.random()
+        padding: Any = "same" if roll < 0.15 else "valid" if roll < 0.25 else maybe_pair(rng, 0, 4)
+        params = {
+            "stride": 1 if padding == "same" or rng.random() < 0.3 else maybe_pair(rng, 1, 4),
+            "padding": padding,
+            "dilation": 1 if rng.random() < 0.4 else maybe_pair(rng, 1, 4),
+            "groups": groups,
+            "padding_mode": PADDING_MODES[rng.integers(4)],
+        }
+        x = rng.standard_normal(shape)
+        weight = rng.standard_normal((out_channels, in_channels // groups, *kernel))
+        bias = rng.standard_normal(out_channels) if rng.random() < 0.7 else None
+        try:
+            torch_conv2d(torch.tensor(x), torch.tensor(weight), None, params)
+        except RuntimeError:
+            continue
+        return Case(x, weight, bias, params)
+
+
+@pytest.mark.parametrize("seed", range(160))
+def test_conv2d_and_backward_match_torch(seed: int) -> None:
+    check_against_torch(draw_case(seed), seed)
+
+
+def check_against_torch(case: Case, seed: int) -> None:
+    """Output and all three gradients against PyTorch's, for a random upstream gradient."""
+    x = torch.tensor(case.x, requires_grad=True)
+    weight = torch.tensor(case.weight, requires_grad=True)
+    bias = torch.tensor(
+        np.zeros(case.weight.shape[0]) if case.bias is None else case.bias, requires_grad=True
+    )
+    expected = torch_conv2d(x, weight, bias, case.params)
+    assert_close(conv2d(case.x, case.weight, case.bias, **case.params), expected)
+
+    grad_output = np.random.default_rng(seed + 10_000).standard_normal(tuple(expected.shape))
+    expected.backward(torch.tensor(grad_output))
+    grad_input, grad_weight, grad_bias = conv2d_backward(grad_output, case.x, case.weight, **case.params)
+    assert_close(grad_input, x.grad)
+    assert_close(grad_weight, weight.grad)
+    assert_close(grad_bias, bias.grad)
+
+
+@pytest.mark.parametrize("block_elements", [1, 150, 500])
+def test_any_block_size_gives_the_same_result(block_elements: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small budgets force the other ways of cutting the work: a few rows of one image at a time
+    (1 and 150 here), or a few images at a time with a smaller last block (500: 2 + 2 + 1 images)."""
+    monkeypatch.setattr("engine._im2col._BLOCK_ELEMENTS", block_elements)
+    rng = np.random.default_rng(block_elements)
+    case = Case(
+        rng.standard_normal((5, 2, 6, 5)),
+        rng.standard_normal((4, 1, 2, 3)),
+        rng.standard_normal(4),
+        {"stride": (2, 1), "padding": 1, "dilation": 1, "groups": 2, "padding_mode": "reflect"},
+    )
+    check_against_torch(case, seed=block_elements)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_reference_loops_match_vectorised(seed: int) -> None:
+    case = draw_case(seed + 500)
+    assert_close(
+        conv2d_reference(case.x, case.weight, case.bias, **case.params),
+        conv2d(case.x, case.weight, case.bias, **case.params),
+    )
+
+
+def numeric_gradient(loss: Callable[[], float], array: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Central differences of ``loss`` with respect to every entry of ``array`` (changed in place)."""
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        original = array[index]
+        array[index] = original + step
+        above = loss()
+        array[index] = original - step
+        below = loss()
+        array[index] = original
+        grad[index] = (above - below) / (2 * step)
+    return grad
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"stride": 1, "padding": 1, "dilation": 1, "groups": 1, "padding_mode": "zeros"},
+        {"stride": (2, 1), "padding": (2, 1), "dilation": 1, "groups": 2, "padding_mode": "reflect"},
+        {"stride": 1, "padding": "same", "dilation": (1, 2), "groups": 1, "padding_mode": "replicate"},
+        {"stride": (1, 3), "padding": (1, 3), "dilation": (2, 1), "groups": 2, "padding_mode": "circular"},
+    ],
+)
+def test_backward_matches_finite_differences(params: dict[str, Any]) -> None:
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1, 2, 5, 4))
+    weight = rng.standard_normal((2, 2 // params["groups"], 2, 3))
+    bias = rng.standard_normal(2)
+    probe = rng.standard_normal(conv2d(x, weight, bias, **params).shape)
+
+    def loss() -> float:
+        return float(np.sum(conv2d(x, weight, bias, **params) * probe))
+
+    grad_input, grad_weight, grad_bias = conv2d_backward(probe, x, weight, **params)
+    np.testing.assert_allclose(grad_input, numeric_gradient(loss, x), atol=1e-6)
+    np.testing.assert_allclose(grad_weight, numeric_gradient(loss, weight), atol=1e-6)
+    np.testing.assert_allclose(grad_bias, numeric_gradient(loss, bias), atol=1e-6)
+
+
+def test_unbatched_input_keeps_its_rank() -> None:
+    rng = np.random.default_rng(3)
+    x, weight = rng.standard_normal((3, 6, 7)), rng.standard_normal((4, 3, 3, 2))
+    output = conv2d(x, weight, padding=(1, 0), padding_mode="reflect")
+    assert output.shape == (4, 6, 6)
+    assert_close(output, conv2d(x[None], weight, padding=(1, 0), padding_mode="reflect")[0])
+    grad_output = rng.standard_normal(output.shape)
+    grad_input, grad_weight, grad_bias = conv2d_backward(
+        grad_output, x, weight, padding=(1, 0), padding_mode="reflect"
+    )
+    batched = conv2d_backward(grad_output[None], x[None], weight, padding=(1, 0), padding_mode="reflect")
+    assert grad_input.shape == x.shape
+    assert_close(grad_input, batched[0][0])
+    assert_close(grad_weight, batched[1])
+    assert_close(grad_bias, batched[2])
+
+
+def test_float32_stays_float32_and_integers_become_float64() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((1, 2, 6, 6)).astype(np.float32)
+    weight = rng.standard_normal((3, 2, 3, 3))
+    output = conv2d(x, weight, np.ones(3), padding=1)
+    assert output.dtype == np.float32
+    expected = F.conv2d(torch.tensor(x), torch.tensor(weight, dtype=torch.float32), torch.ones(3), padding=1)
+    np.testing.assert_allclose(output, expected.numpy(), rtol=1e-5, atol=1e-5)
+    grads = conv2d_backward(np.ones_like(output), x, weight, padding=1)
+    assert [g.dtype for g in grads] == [np.float32] * 3
+
+    integers, int_weight = rng.integers(-3, 4, (1, 2, 5, 5)), rng.integers(-3, 4, (3, 2, 3, 3))
+    int_output = conv2d(integers, int_weight)
+    assert int_output.dtype == np.float64
+    expected = F.conv2d(
+        torch.tensor(integers, dtype=torch.float64), torch.tensor(int_weight, dtype=torch.float64)
+    )
+    assert_close(int_output, expected)
+
+
+def test_seed_002_binary_image_gives_a_3x3_map() -> None:
+    image = np.array(
+        [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]], dtype=float
+    )
+    kernel = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=float)
+    output = conv2d(image[None], kernel[None, None], np.array([0.5]))
+    assert output.shape == (1, 3, 3)
+    expected = F.conv2d(
+        torch.tensor(image[None, None]),
+        torch.tensor(kernel[None, None]),
+        torch.tensor([0.5], dtype=torch.float64),
+    )
+    assert_close(output, expected[0])
+
+
+def test_seed_000_stride_3_windows_do_not_overlap() -> None:
+    x = np.random.default_rng(0).standard_normal((1, 9, 9))
+    output = conv2d(x, np.ones((1, 1, 3, 3)), stride=3)
+    assert output.shape == (1, 3, 3)
+    grad_input, _, _ = conv2d_backward(np.ones((1, 3, 3)), x, np.ones((1, 1, 3, 3)), stride=3)
+    # With unit weights and unit upstream gradients, each input cell counts the windows reading it.
+    np.testing.assert_array_equal(grad_input, np.ones((1, 9, 9)))
+
+
+INPUT = np.zeros((1, 4, 5, 5))
+WEIGHT = np.zeros((2, 4, 3, 3))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"weight": np.zeros((2, 4, 7, 7))}, "kernel 7 is larger than the padded input 5"),
+        ({"dilation": 3}, r"dilated kernel 7 \(kernel 3, dilation 3\) is larger than the padded input 5"),
+        ({"stride": 0}, "stride 0 must be at least 1"),
+        ({"dilation": (1, -2)}, "dilation -2 must be at least 1"),
+        ({"padding": -1}, "padding -1 must not be negative"),
+        ({"groups": 3, "weight": np.zeros((3, 1, 3, 3))}, "input channels 4 are not divisible by groups 3"),
+        ({"groups": 2, "weight": np.zeros((3, 2, 3, 3))}, "output channels 3 .* not divisible by groups 2"),
+        ({"groups": 0}, "groups 0 must be an int of at least 1"),
+        ({"weight": np.zeros((2, 3, 3, 3))}, "weight expects 3 input channels .* but the input has 4"),
+        ({"weight": np.zeros((2, 4, 3))}, r"weight must have shape .* got shape \(2, 4, 3\)"),
+        (
+            {"bias": np.zeros(3)},
+            r"bias must have shape \(2,\), one value per output channel, got shape \(3,\)",
+        ),
+        ({"input": np.full((1, 4, 5, 5), np.nan)}, "input contains NaN or infinity"),
+        ({"weight": np.full((2, 4, 3, 3), np.inf)}, "weight contains NaN or infinity"),
+        (
+            {"input": np.zeros((4, 5))},
+            r"input must have shape \(N, C, H, W\) or \(C, H, W\), got shape \(4, 5\)",
+        ),
+        ({"input": np.zeros((1, 4, 0, 5))}, r"input shape \(1, 4, 0, 5\) has an empty dimension"),
+        ({"padding_mode": "mirror"}, "padding_mode 'mirror' is not one of"),
+        ({"padding": "same", "stride": 2}, r"padding 'same' needs stride 1, got stride \(2, 2\)"),
+        ({"padding": "full"}, "padding 'full' must be an int, a pair, 'same' or 'valid'"),
+        ({"padding": 5, "padding_mode": "reflect"}, r"reflect padding \(5, 5, 5, 5\) needs each pad smaller"),
+        (
+            {"padding": 6, "padding_mode": "circular"},
+            r"circular padding \(6, 6, 6, 6\) can wrap at most once",
+        ),
+    ],
+)
+def test_invalid_arguments_are_refused_with_the_value(arguments: dict[str, Any], message: str) -> None:
+    call = {"input": INPUT, "weight": WEIGHT, **arguments}
+    with pytest.raises(ValueError, match=message):
+        conv2d(**call)
+    if "bias" not in call:  # the backward pass takes no bias
+        with pytest.raises(ValueError, match=message):
+            conv2d_backward(np.zeros((1, 2, 3, 3)), **call)
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 3, 4), (1, 3, 3), (2, 2, 3, 3), (2, 3, 3)])
+def test_backward_refuses_a_grad_output_of_the_wrong_shape(shape: tuple[int, ...]) -> None:
+    with pytest.raises(
+        ValueError, match=r"grad_output shape .* does not match the output shape \(1, 2, 3, 3\)"
+    ):
+        conv2d_backward(np.zeros(shape), INPUT, WEIGHT)
+
+
+def test_backward_refuses_non_finite_grad_output() -> None:
+    with pytest.raises(ValueError, match="grad_output contains NaN or infinity"):
+        conv2d_backward(np.full((1, 2, 3, 3), np.inf), INPUT, WEIGHT)
