@@ -38,7 +38,11 @@ class Scene:
 
 # The order is the nav's order and the home page's order. A new scene adds a line here, a template
 # in templates/scenes/ and a module in static/js/scenes/ (see docs/pages.md).
-SCENES: tuple[Scene, ...] = (Scene("conv", "scenes/conv.html", "scenes/conv.js"),)
+SCENES: tuple[Scene, ...] = (
+    Scene("conv", "scenes/conv.html", "scenes/conv.js"),
+    Scene("pool", "scenes/pool.html", "scenes/pool.js"),
+    Scene("backward", "scenes/backward.html", "scenes/backward.js"),
+)
 SCENES_BY_SLUG = {scene.slug: scene for scene in SCENES}
 
 

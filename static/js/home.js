@@ -50,6 +50,35 @@ const PREVIEWS = {
     sign("=", 202);
     plane(ctx, output, 214, 40, cell, diverging(maxAbs(output)), [0, 0, 1]);
   },
+  async backward(canvas) {
+    // a 2x2 upstream gradient, fully padded, with the rotated kernel gives the 4x4 input gradient
+    const result = await postJson("/api/conv2d/backward", {
+      input: { shape: [1, 4, 4], kind: "zeros" },
+      weight: { shape: [1, 1, 3, 3], kind: "integers", seed: 2, low: -1, high: 1 },
+      grad_output: { shape: [1, 2, 2], kind: "integers", seed: 4, low: -2, high: 2 },
+    });
+    const grad = result.inputs.grad_output[0];
+    const k = result.inputs.weight[0][0];
+    const rotated = k.map((_, r) => k[k.length - 1 - r].slice().reverse());
+    const gradInput = result.grad_input[0];
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    const sign = (text, x) => {
+      ctx.fillStyle = "#1d2430";
+      ctx.font = "16px system-ui, sans-serif";
+      ctx.fillText(text, x, 70);
+      ctx.font = "11px system-ui, sans-serif";
+    };
+    ctx.font = "11px system-ui, sans-serif";
+    const cell = 20;
+    plane(ctx, grad, 6, 50, cell, diverging(maxAbs(grad)));
+    sign("⊛", 64);
+    plane(ctx, rotated, 78, 40, cell, diverging(maxAbs(rotated)));
+    sign("=", 154);
+    plane(ctx, gradInput, 168, 30, cell, diverging(maxAbs(gradInput)), [0, 0, 1]);
+  },
 };
 
 for (const canvas of document.querySelectorAll("canvas[data-preview]")) {
