@@ -79,6 +79,36 @@ const PREVIEWS = {
     sign("=", 154);
     plane(ctx, gradInput, 168, 30, cell, diverging(maxAbs(gradInput)), [0, 0, 1]);
   },
+  async pool(canvas) {
+    // 4x4 input, 2x2 max pooling with stride 2: each output is its window's maximum (the switch)
+    const result = await postJson("/api/max-pool2d", {
+      input: { shape: [1, 4, 4], kind: "integers", seed: 3, low: 0, high: 9 },
+      kernel_size: 2,
+    });
+    const input = result.inputs.input[0];
+    const output = result.output[0];
+    const switches = result.indices[0];
+    const width = input[0].length;
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.font = "11px system-ui, sans-serif";
+    const cell = 24;
+    plane(ctx, input, 20, 22, cell, diverging(maxAbs(input)), [0, 0, 2]);
+    ctx.strokeStyle = "#6d28d9";
+    ctx.lineWidth = 2;
+    for (const flat of switches.flat()) {
+      const r = Math.floor(flat / width);
+      const c = flat % width;
+      ctx.strokeRect(20 + c * cell + 3, 22 + r * cell + 3, cell - 7, cell - 7);
+    }
+    ctx.fillStyle = "#1d2430";
+    ctx.font = "16px system-ui, sans-serif";
+    ctx.fillText("→", 150, 70);
+    ctx.font = "11px system-ui, sans-serif";
+    plane(ctx, output, 180, 46, cell, diverging(maxAbs(output)), [0, 0, 1]);
+  },
 };
 
 for (const canvas of document.querySelectorAll("canvas[data-preview]")) {
