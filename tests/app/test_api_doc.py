@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.main import create_app
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 CURL = re.compile(r"^curl -sN? localhost:8000(/api/\S+) -H 'content-type: application/json' -d '(.+)'$", re.M)

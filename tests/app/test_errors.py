@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
 
 PLANE = [[[1, 2, 0], [0, 1, 3], [2, 2, 1]]]
 KERNEL = [[[[1, 0], [0, -1]]]]

@@ -6,24 +6,19 @@ from __future__ import annotations
 import base64
 import io
 import json
-import warnings
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.images import decode_image
 from app.main import create_app
 from app.settings import Settings
 from engine.kernels import kernel_bank
-
-with warnings.catch_warnings():
-    # Starlette's test client now prefers httpx2 and warns on import; httpx still works.
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
 
 URL = "/api/feature-maps"
 

@@ -9,22 +9,17 @@ import asyncio
 import base64
 import io
 import struct
-import warnings
 import zlib
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from PIL import Image
 from starlette.datastructures import UploadFile
 
 from app.images import ImageError, decode_image, flatten, map_png, read_upload
 from app.main import create_app
 from app.settings import Settings
-
-with warnings.catch_warnings():
-    # Starlette's test client now prefers httpx2 and warns on import; httpx still works.
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
 
 SETTINGS = Settings()
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)

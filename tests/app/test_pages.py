@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from html.parser import HTMLParser
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.routers.pages import I18N_DIR, LANG_COOKIE, SCENES, parse_accept_language
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
 
 SITE_PAGES = ["/", *(f"/{scene.slug}" for scene in SCENES)]
 EMBED_PAGES = [f"/embed/{scene.slug}" for scene in SCENES]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,14 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-
-with warnings.catch_warnings():
-    # Starlette's test client now prefers httpx2 and warns on import; httpx still works.
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
 
 ATOL = 1e-6
 
