@@ -42,6 +42,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("conv", "scenes/conv.html", "scenes/conv.js"),
     Scene("pool", "scenes/pool.html", "scenes/pool.js"),
     Scene("backward", "scenes/backward.html", "scenes/backward.js"),
+    Scene("transposed", "scenes/transposed.html", "scenes/transposed.js"),
 )
 SCENES_BY_SLUG = {scene.slug: scene for scene in SCENES}
 

@@ -79,6 +79,34 @@ const PREVIEWS = {
     sign("=", 154);
     plane(ctx, gradInput, 168, 30, cell, diverging(maxAbs(gradInput)), [0, 0, 1]);
   },
+  async transposed(canvas) {
+    // a 2x2 input, each value stamping the 2x2 kernel, stride 2: the 4x4 output
+    const result = await postJson("/api/conv-transpose2d", {
+      input: { shape: [1, 2, 2], kind: "integers", seed: 3, low: -2, high: 2 },
+      weight: { shape: [1, 1, 2, 2], kind: "integers", seed: 5, low: -1, high: 1 },
+      stride: 2,
+    });
+    const input = result.inputs.input[0];
+    const weight = result.inputs.weight[0][0];
+    const output = result.output[0];
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    const sign = (text, x) => {
+      ctx.fillStyle = "#1d2430";
+      ctx.font = "16px system-ui, sans-serif";
+      ctx.fillText(text, x, 70);
+      ctx.font = "11px system-ui, sans-serif";
+    };
+    ctx.font = "11px system-ui, sans-serif";
+    const cell = 24;
+    plane(ctx, input, 6, 46, cell, diverging(maxAbs(input)), [0, 0, 1]);
+    sign("×", 74);
+    plane(ctx, weight, 90, 46, cell, diverging(maxAbs(weight)));
+    sign("→", 156);
+    plane(ctx, output, 176, 22, cell, diverging(maxAbs(output)), [0, 0, 2]);
+  },
   async pool(canvas) {
     // 4x4 input, 2x2 max pooling with stride 2: each output is its window's maximum (the switch)
     const result = await postJson("/api/max-pool2d", {
