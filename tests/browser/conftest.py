@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -32,6 +34,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+DESKTOP = (1280, 860)
+PHONE = (390, 844)
 
 
 def _free_port() -> int:
@@ -200,12 +204,145 @@ def other_origin() -> Iterator[Any]:
     httpd.server_close()
 
 
+def narration(page: Any) -> str:
+    """The narration's text as the page shows it now."""
+    text: str = page.locator("#narration").text_content()
+    return text
+
+
+def scene_state(page: Any) -> dict[str, Any]:
+    """Every control's value as the page shows it."""
+    values: dict[str, Any] = page.eval_on_selector_all(
+        "[data-control]",
+        "els => Object.fromEntries(els.map(e =>"
+        " [e.dataset.control, e.type === 'checkbox' ? e.checked : e.value]))",
+    )
+    return values
+
+
+def step_first_next_last(page: Any) -> tuple[str, str, str]:
+    """Step with the keys: ArrowRight, ArrowLeft back, End, Home back; return the narrations at the
+    first, the second and the last step. Asserts that the step is in the URL and that going back
+    (one step, or Home) says again what the first step said."""
+    first = narration(page)
+    page.keyboard.press("ArrowRight")
+    second = narration(page)
+    assert "step=1" in page.url
+    page.keyboard.press("ArrowLeft")
+    assert narration(page) == first
+    page.keyboard.press("End")
+    last = narration(page)
+    page.keyboard.press("Home")
+    assert narration(page) == first
+    return first, second, last
+
+
+def set_controls(page: Any, settings: Sequence[tuple[str, str]]) -> None:
+    """Choose each (control, value): a select by option, any other control by typing and Tab."""
+    for name, value in settings:
+        control = page.locator(f"[data-control={name}]")
+        if control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+            control.press("Tab")
+
+
+def blur_and_press(page: Any, key: str) -> None:
+    """Press a key with nothing focused (arrows on a focused select would change it)."""
+    page.evaluate("() => document.activeElement.blur()")
+    page.keyboard.press(key)
+
+
+def assert_settings_shown(page: Any, settings: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Assert every control shows its chosen value; return every control's value."""
+    state = scene_state(page)
+    for name, value in settings:
+        assert state[name] == value, name
+    return state
+
+
+def assert_url_round_trip(page: Any, open_page: Any, expected: dict[str, Any]) -> Problems:
+    """Reloading the page, and opening its URL in a fresh tab, give the same controls and narration.
+
+    Returns the fresh tab's problems, for the caller to check with its own.
+    """
+    said = narration(page)
+    url = page.url
+    page.reload(wait_until="load")
+    wait_for_scene(page)
+    assert page.url == url
+    assert scene_state(page) == expected
+    assert narration(page) == said
+    # A shared copy of the link in a fresh tab gives the same scene.
+    parts = urlsplit(url)
+    other, other_problems = open_page(f"{parts.path}?{parts.query}")
+    wait_for_scene(other)
+    assert scene_state(other) == expected
+    problems: Problems = other_problems
+    return problems
+
+
+def open_at_sizes(
+    open_page: Any, path: str, lang: str, query: str = "", ready: str | None = None
+) -> Iterator[tuple[str, Any]]:
+    """Open path at desktop and phone width; wait for it, photograph it, check it loaded cleanly
+    and sticks out nowhere sideways. Yields (label, page) for the caller's own checks.
+
+    The home page waits for its previews; a scene for its frames and then the `ready` selector.
+    """
+    for label, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
+        page, problems = open_page(f"{path}?lang={lang}{query}", width, height)
+        if path == "/":
+            page.wait_for_selector("canvas[data-drawn]")  # the previews draw after their API call
+        else:
+            wait_for_scene(page)
+        if ready is not None:
+            page.wait_for_selector(ready)
+        name = re.sub(r"[^a-z]+", "-", path).strip("-") or "home"
+        screenshot(page, f"{name}-{lang}-{label}")
+        problems.assert_none()
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{path} is {overflow}px wider than the {label} viewport"
+        yield label, page
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+
+
+def english_leftovers(page: Any) -> set[str]:
+    """Words of the English string table (and not of the Chinese) that the page shows.
+
+    Looks at the body's text, aria-labels, titles and options. The share box holds the page's own
+    URL and HTML snippet, which are code, not interface, so those are left out.
+    """
+    english_only = _words(" ".join(load_table("en").values())) - _words(" ".join(load_table("zh").values()))
+    shown: str = page.evaluate(
+        "() => document.body.innerText + ' ' + [...document.querySelectorAll('[aria-label],[title]')]"
+        ".map(e => (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('title') || ''))"
+        ".join(' ')"
+        " + ' ' + [...document.querySelectorAll('option')].map(o => o.textContent).join(' ')"
+    )
+    shown = re.sub(r"<iframe.*?</iframe>|https?://\S+", " ", shown)
+    return _words(shown) & english_only
+
+
 class Helpers:
     """Helper functions handed to tests as a fixture (importlib mode cannot import conftest)."""
 
     wait_for_scene = staticmethod(wait_for_scene)
     screenshot = staticmethod(screenshot)
     load_table = staticmethod(load_table)
+    narration = staticmethod(narration)
+    scene_state = staticmethod(scene_state)
+    step_first_next_last = staticmethod(step_first_next_last)
+    set_controls = staticmethod(set_controls)
+    blur_and_press = staticmethod(blur_and_press)
+    assert_settings_shown = staticmethod(assert_settings_shown)
+    assert_url_round_trip = staticmethod(assert_url_round_trip)
+    open_at_sizes = staticmethod(open_at_sizes)
+    english_leftovers = staticmethod(english_leftovers)
 
 
 @pytest.fixture(scope="session")

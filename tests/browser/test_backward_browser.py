@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-PHONE = (390, 844)
-
-
-def scene_state(page: Any) -> dict[str, Any]:
-    values: dict[str, Any] = page.eval_on_selector_all(
-        "[data-control]",
-        "els => Object.fromEntries(els.map(e =>"
-        " [e.dataset.control, e.type === 'checkbox' ? e.checked : e.value]))",
-    )
-    return values
-
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("path", ["/backward", "/embed/backward"])
 def test_backward_loads_cleanly(open_page: Any, helpers: Any, path: str, lang: str) -> None:
-    for label, size in (("desktop", (1280, 860)), ("phone", PHONE)):
-        page, problems = open_page(f"{path}?lang={lang}&pmode=reflect&p=1&stride=2", *size)
-        helpers.wait_for_scene(page)
-        name = path.strip("/").replace("/", "-")
-        helpers.screenshot(page, f"{name}-{lang}-{label}")
-        problems.assert_none()
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{path} is {overflow}px wider than the {label} viewport"
+    for _, page in helpers.open_at_sizes(open_page, path, lang, "&pmode=reflect&p=1&stride=2"):
         assert page.locator("math").count() >= 1
 
 
@@ -66,8 +47,7 @@ def test_copying_padding_folds_gradients_back(open_page: Any, helpers: Any) -> N
     fold = page.evaluate("() => window.convscope.run.frames.findIndex(f => f.stage === 'grad_input_fold')")
     assert fold > 0
     page.evaluate(f"() => window.convscope.scene.player.go({fold})")
-    text = page.locator("#narration").text_content()
-    assert text.startswith("Fold: padding cell row -1, column -1")
+    assert helpers.narration(page).startswith("Fold: padding cell row -1, column -1")
     problems.assert_none()
 
 
@@ -91,29 +71,10 @@ def test_every_backward_control_round_trips_through_the_url(open_page: Any, help
         ("gseed", "9"),
         ("zoom", "2"),
     ]
-    for name, value in settings:
-        control = page.locator(f"[data-control={name}]")
-        if control.evaluate("e => e.tagName") == "SELECT":
-            control.select_option(value)
-        else:
-            control.fill(value)
-            control.press("Tab")
+    helpers.set_controls(page, settings)
     helpers.wait_for_scene(page)
-    page.evaluate("() => document.activeElement.blur()")  # arrows on a focused select change it
-    page.keyboard.press("ArrowRight")
-    expected = scene_state(page)
-    for name, value in settings:
-        assert expected[name] == value, name
-    narration = page.locator("#narration").text_content()
-    url = page.url
-    page.reload(wait_until="load")
-    helpers.wait_for_scene(page)
-    assert page.url == url
-    assert scene_state(page) == expected
-    assert page.locator("#narration").text_content() == narration
-    parts = urlsplit(url)
-    other, other_problems = open_page(f"{parts.path}?{parts.query}")
-    helpers.wait_for_scene(other)
-    assert scene_state(other) == expected
+    helpers.blur_and_press(page, "ArrowRight")
+    expected = helpers.assert_settings_shown(page, settings)
+    other_problems = helpers.assert_url_round_trip(page, open_page, expected)
     problems.assert_none()
     other_problems.assert_none()

@@ -2,63 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/conv", "/embed/conv"]
-DESKTOP = (1280, 860)
-PHONE = (390, 844)
-
-
-def scene_state(page: Any) -> dict[str, Any]:
-    """Every control's value as the page shows it."""
-    values: dict[str, Any] = page.eval_on_selector_all(
-        "[data-control]",
-        "els => Object.fromEntries(els.map(e =>"
-        " [e.dataset.control, e.type === 'checkbox' ? e.checked : e.value]))",
-    )
-    return values
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_load_cleanly_and_are_photographed(open_page: Any, helpers: Any, path: str, lang: str) -> None:
-    for label, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
-        page, problems = open_page(f"{path}?lang={lang}", width, height)
-        if path != "/":
-            helpers.wait_for_scene(page)
-        else:
-            page.wait_for_selector("canvas[data-drawn]")  # the previews draw after their API call
-        name = re.sub(r"[^a-z]+", "-", path).strip("-") or "home"
-        helpers.screenshot(page, f"{name}-{lang}-{label}")
-        problems.assert_none()
-        # Nothing may stick out sideways at phone width.
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{path} is {overflow}px wider than the {label} viewport"
+    for _ in helpers.open_at_sizes(open_page, path, lang):
+        pass  # each size is waited for, photographed and checked as it opens
 
 
 def test_keyboard_steps_the_narration_forward_and_back(open_page: Any, helpers: Any) -> None:
     page, problems = open_page("/conv?lang=en")
     helpers.wait_for_scene(page)
-    narration = page.locator("#narration")
-    first = narration.text_content()
+    first, second, last = helpers.step_first_next_last(page)
     assert "row 0, column 0" in first
-    page.keyboard.press("ArrowRight")
-    second = narration.text_content()
     assert second != first
     assert "row 0, column 1" in second
-    assert "step=1" in page.url
-    page.keyboard.press("ArrowLeft")
-    assert narration.text_content() == first
-    page.keyboard.press("End")
-    assert "row 2, column 2" in narration.text_content()
-    page.keyboard.press("Home")
-    assert narration.text_content() == first
+    assert "row 2, column 2" in last
     speed = page.locator(".speed select")
     before = speed.input_value()
     page.keyboard.press("+")
@@ -92,33 +59,14 @@ def test_every_control_round_trips_through_the_url(open_page: Any, helpers: Any)
         ("act", "tanh"),
         ("zoom", "2"),
     ]
-    for name, value in settings:
-        control = page.locator(f"[data-control={name}]")
-        if control.evaluate("e => e.tagName") == "SELECT":
-            control.select_option(value)
-        else:
-            control.fill(value)
-            control.press("Tab")
+    helpers.set_controls(page, settings)
     page.locator("[data-control=bias]").uncheck()
     helpers.wait_for_scene(page)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    expected = scene_state(page)
-    for name, value in settings:
-        assert expected[name] == value, name
+    expected = helpers.assert_settings_shown(page, settings)
     assert expected["bias"] is False
-    narration = page.locator("#narration").text_content()
-    url = page.url
-    page.reload(wait_until="load")
-    helpers.wait_for_scene(page)
-    assert page.url == url
-    assert scene_state(page) == expected
-    assert page.locator("#narration").text_content() == narration
-    # A shared copy of the link in a fresh tab gives the same scene.
-    parts = urlsplit(url)
-    other, other_problems = open_page(f"{parts.path}?{parts.query}")
-    helpers.wait_for_scene(other)
-    assert scene_state(other) == expected
+    other_problems = helpers.assert_url_round_trip(page, open_page, expected)
     problems.assert_none()
     other_problems.assert_none()
 
@@ -143,7 +91,7 @@ def test_a_hand_edit_is_kept_in_the_url(open_page: Any, helpers: Any) -> None:
     helpers.wait_for_scene(page)
     assert page.url == url
     assert page.evaluate("() => window.convscope.run.input[0][1][1]") == 7
-    assert "7×" in page.locator("#narration").text_content()
+    assert "7×" in helpers.narration(page)
     problems.assert_none()
 
 
@@ -158,7 +106,7 @@ def test_impossible_settings_cannot_be_reached_and_the_limit_is_said(open_page: 
     # A stale link with an impossible kernel opens clamped, not broken.
     page2, problems2 = open_page("/conv?lang=en&size=4&k=11&stride=2&pad=same")
     helpers.wait_for_scene(page2)
-    state = scene_state(page2)
+    state = helpers.scene_state(page2)
     assert state["k"] == "4"
     assert state["pad"] == "number"
     problems.assert_none()
@@ -194,12 +142,6 @@ def test_hover_maps_come_from_the_frames(open_page: Any, helpers: Any) -> None:
 
 
 def test_chinese_scene_shows_no_english_interface_words(open_page: Any, helpers: Any) -> None:
-    en, zh = helpers.load_table("en"), helpers.load_table("zh")
-
-    def words(text: str) -> set[str]:
-        return {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
-
-    english_only = words(" ".join(en.values())) - words(" ".join(zh.values()))
     for path in ("/conv?lang=zh&cin=2&cout=2&pad=full&pmode=zeros", "/embed/conv?lang=zh", "/?lang=zh"):
         page, problems = open_page(path)
         if "conv" in path:
@@ -207,15 +149,7 @@ def test_chinese_scene_shows_no_english_interface_words(open_page: Any, helpers:
             page.locator(".share-box summary").click()
         else:
             page.wait_for_selector("canvas[data-drawn]")
-        shown = page.evaluate(
-            "() => document.body.innerText + ' ' + [...document.querySelectorAll('[aria-label],[title]')]"
-            ".map(e => (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('title') || ''))"
-            ".join(' ')"
-            " + ' ' + [...document.querySelectorAll('option')].map(o => o.textContent).join(' ')"
-        )
-        # The share box holds the page's own URL and HTML snippet, which are code, not interface.
-        shown = re.sub(r"<iframe.*?</iframe>|https?://\S+", " ", shown)
-        leftover = words(shown) & english_only
+        leftover = helpers.english_leftovers(page)
         assert not leftover, f"{path}: {sorted(leftover)}"
         problems.assert_none()
 
@@ -268,7 +202,7 @@ def test_language_switch_keeps_the_scene_and_is_remembered(open_page: Any, helpe
     assert page.evaluate("document.documentElement.lang") == "zh-Hans"
     assert "size=6" in page.url
     assert "step=1" in page.url
-    assert "第 0 行第 1 列" in page.locator("#narration").text_content()
+    assert "第 0 行第 1 列" in helpers.narration(page)
     # A page opened later without ?lang= comes in Chinese: the choice was remembered.
     page.goto(server + "/", wait_until="load")
     assert page.evaluate("document.documentElement.lang") == "zh-Hans"

@@ -7,6 +7,7 @@ import { Grid } from "../grid.js";
 import { diverging, inkFor, maxAbs, legend } from "../colour.js";
 import { streamFrames } from "../stream.js";
 import { Scene } from "../scene.js";
+import { addHoverInfo, onResizeSettled, stagePart } from "../stage.js";
 import { pads } from "./conv_settings.js";
 import { TABLE, constrain, requestBody } from "./backward_settings.js";
 import { drawDetail, narrate as narrateFrame } from "./backward_text.js";
@@ -111,23 +112,8 @@ function spreadValue(o, s, tt) {
   return run.grad[o][r][c];
 }
 
-function section(key_, extra, noteKey) {
-  const s = document.createElement("section");
-  s.className = `stage-part ${extra}`;
-  const h = document.createElement("h2");
-  h.textContent = t(key_);
-  s.append(h);
-  if (noteKey) {
-    const p = document.createElement("p");
-    p.className = "grid-note";
-    p.textContent = t(noteKey);
-    s.append(p);
-  }
-  const body = document.createElement("div");
-  body.className = "planes";
-  s.append(body);
-  els.stage.append(s);
-  return body;
+function section(titleKey, extra, noteKey) {
+  return stagePart(els.stage, titleKey, extra, noteKey);
 }
 
 function buildStage() {
@@ -529,20 +515,13 @@ async function load(v, signal, sc) {
 
 const scene = new Scene({ table: TABLE, constrain, load, draw, narrate, title: t("scene.backward.title") });
 
-const hoverInfo = document.createElement("p");
-hoverInfo.id = "hover-info";
-hoverInfo.className = "hover-info";
-els.stage.before(hoverInfo);
+const hoverInfo = addHoverInfo(els.stage);
 
-let resizeTimer = null;
-window.addEventListener("resize", () => {
-  window.clearTimeout(resizeTimer);
-  resizeTimer = window.setTimeout(() => {
-    if (run && run.grids) {
-      buildStage();
-      scene.redraw();
-    }
-  }, 150);
+onResizeSettled(() => {
+  if (run && run.grids) {
+    buildStage();
+    scene.redraw();
+  }
 });
 
 scene.start();

@@ -7,6 +7,7 @@ import { Grid } from "../grid.js";
 import { diverging, inkFor, maxAbs, legend } from "../colour.js";
 import { streamFrames } from "../stream.js";
 import { Scene } from "../scene.js";
+import { addHoverInfo, onResizeSettled, stagePart } from "../stage.js";
 import { editNumber, withEdit } from "../edit.js";
 import { TABLE, pads, constrain, resolveBody } from "./conv_settings.js";
 import { drawDetail, drawFormula } from "./conv_text.js";
@@ -104,17 +105,7 @@ function buildStage() {
   const inScale = diverging(maxAbs(run.input));
   const wScale = diverging(maxAbs([run.weight, run.bias || []]));
   els.stage.replaceChildren();
-  const section = (key, extra = "") => {
-    const s = document.createElement("section");
-    s.className = `stage-part ${extra}`;
-    const h = document.createElement("h2");
-    h.textContent = t(key);
-    const body = document.createElement("div");
-    body.className = "planes";
-    s.append(h, body);
-    els.stage.append(s);
-    return body;
-  };
+  const section = (key, extra = "") => stagePart(els.stage, key, extra);
   const inputsBody = section("conv.input", "part-input");
   const rows = run.H + run.padBefore + run.padAfter;
   const cols = run.W + run.padBefore + run.padAfter;
@@ -390,20 +381,13 @@ const scene = new Scene({
   title: t("scene.conv.title"),
 });
 
-const hoverInfo = document.createElement("p");
-hoverInfo.id = "hover-info";
-hoverInfo.className = "hover-info";
-els.stage.before(hoverInfo);
+const hoverInfo = addHoverInfo(els.stage);
 
-let resizeTimer = null;
-window.addEventListener("resize", () => {
-  window.clearTimeout(resizeTimer);
-  resizeTimer = window.setTimeout(() => {
-    if (run && run.grids) {
-      buildStage();
-      scene.redraw();
-    }
-  }, 150);
+onResizeSettled(() => {
+  if (run && run.grids) {
+    buildStage();
+    scene.redraw();
+  }
 });
 
 scene.start();

@@ -7,6 +7,7 @@ import { Grid } from "../grid.js";
 import { diverging, inkFor, maxAbs, legend } from "../colour.js";
 import { streamFrames, postJson } from "../stream.js";
 import { Scene } from "../scene.js";
+import { onResizeSettled, stagePart } from "../stage.js";
 import { math, row, mi, mo, mn, frac, floor, sub, m } from "../mathml.js";
 import { TABLE, constrain, strideOf, endpoint, requestBody, shifted, PRESETS } from "./pool_settings.js";
 
@@ -104,15 +105,7 @@ function gradTotals(step) {
 // ---- the stage ----
 
 function section(parent, key, extra = "") {
-  const s = document.createElement("section");
-  s.className = `stage-part ${extra}`;
-  const h = document.createElement("h2");
-  h.textContent = t(key);
-  const body = document.createElement("div");
-  body.className = "planes";
-  s.append(h, body);
-  parent.append(s);
-  return body;
+  return stagePart(parent, key, extra);
 }
 
 function inputGrid(c, width, extra = {}) {
@@ -576,15 +569,11 @@ for (const button of document.querySelectorAll("[data-preset]")) {
   button.addEventListener("click", () => scene.state.set({ ...PRESETS[button.dataset.preset] }));
 }
 
-let resizeTimer = null;
-window.addEventListener("resize", () => {
-  window.clearTimeout(resizeTimer);
-  resizeTimer = window.setTimeout(() => {
-    if (run && run.grids) {
-      buildStage();
-      scene.redraw();
-    }
-  }, 150);
+onResizeSettled(() => {
+  if (run && run.grids) {
+    buildStage();
+    scene.redraw();
+  }
 });
 
 scene.start();

@@ -8,6 +8,7 @@ import { Grid } from "../grid.js";
 import { diverging, inkFor, maxAbs, legend } from "../colour.js";
 import { streamFrames, postJson } from "../stream.js";
 import { Scene } from "../scene.js";
+import { addHoverInfo, onResizeSettled, stagePart } from "../stage.js";
 import { TABLE, constrain, requestBody, backwardBody, fullSize } from "./transposed_settings.js";
 import { drawDetail, drawFormula, narrate as narrateFrame } from "./transposed_text.js";
 
@@ -99,22 +100,7 @@ function outValue(o, r, c, step) {
 }
 
 function section(titleKey, extra, noteKey, noteValues) {
-  const s = document.createElement("section");
-  s.className = `stage-part ${extra}`;
-  const h = document.createElement("h2");
-  h.textContent = t(titleKey);
-  s.append(h);
-  if (noteKey) {
-    const p = document.createElement("p");
-    p.className = "grid-note";
-    p.textContent = t(noteKey, noteValues);
-    s.append(p);
-  }
-  const body = document.createElement("div");
-  body.className = "planes";
-  s.append(body);
-  els.stage.append(s);
-  return body;
+  return stagePart(els.stage, titleKey, extra, noteKey, noteValues);
 }
 
 function buildStage() {
@@ -417,21 +403,14 @@ async function load(v, signal, sc) {
 
 const scene = new Scene({ table: TABLE, constrain, load, draw, narrate, title: t("scene.transposed.title") });
 
-const hoverInfo = document.createElement("p");
-hoverInfo.id = "hover-info";
-hoverInfo.className = "hover-info";
-els.stage.before(hoverInfo);
+const hoverInfo = addHoverInfo(els.stage);
 
-let resizeTimer = null;
-window.addEventListener("resize", () => {
-  window.clearTimeout(resizeTimer);
-  resizeTimer = window.setTimeout(() => {
-    if (run && run.grids) {
-      buildStage();
-      drawBackward();
-      scene.redraw();
-    }
-  }, 150);
+onResizeSettled(() => {
+  if (run && run.grids) {
+    buildStage();
+    drawBackward();
+    scene.redraw();
+  }
 });
 
 scene.start();
