@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from app.body_guard import BodyGuard
 from app.errors import install_error_handlers
 from app.openapi import openapi_builder
-from app.routers import conv, docs, feature_maps, norm, pages, pool
+from app.routers import architectures, conv, docs, feature_maps, norm, pages, pool, receptive
 from app.settings import Settings, load_settings
 
 DESCRIPTION = """Step through every number a convolutional neural network computes.
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (conv, pool, norm, feature_maps, docs):
+    for module in (conv, pool, norm, feature_maps, receptive, architectures, docs):
         app.include_router(module.router)
     app.openapi = openapi_builder(app)  # type: ignore[method-assign]
     app.include_router(pages.router)

@@ -434,3 +434,136 @@ class FeatureMapsResponse(BaseModel):
     input: FeatureMapInput
     default_stack: bool = Field(description="True when no `layers` were sent and the default stack ran.")
     layers: list[FeatureMapLayer]
+
+
+# Receptive field
+
+
+class ReceptiveLayerSpec(BaseModel):
+    """One conv or pool layer of a receptive-field stack (square kernel)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    type: Literal["conv", "pool"]
+    kernel_size: int = Field(ge=1, le=64)
+    stride: int | None = Field(
+        default=None, ge=1, le=64, description="Defaults to 1 for conv, kernel_size for pool (PyTorch)."
+    )
+    padding: int = Field(default=0, ge=0, le=64, description="For pool, at most kernel_size // 2.")
+    dilation: int = Field(default=1, ge=1, le=32)
+
+
+class ReceptiveUnit(BaseModel):
+    """Unit (y, x) of the output of layer ``layer`` (0 = the first layer of the stack)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    layer: int = Field(ge=0, le=1_000)
+    y: int = Field(ge=0, le=100_000)
+    x: int = Field(ge=0, le=100_000)
+
+
+class ReceptiveFieldRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    input_size: int = Field(ge=1, le=100_000, description="Side of the square input (max_receptive_input).")
+    layers: list[ReceptiveLayerSpec] = Field(
+        min_length=1, max_length=1_000, description="The stack, first layer first (max_layers)."
+    )
+    unit: ReceptiveUnit | None = Field(default=None, description="A unit whose field to locate.")
+    effective: bool = Field(
+        default=False, description="Also the effective field of `unit`, from the backward pass."
+    )
+
+
+class ReceptiveLayerInfo(BaseModel):
+    index: int
+    type: Literal["conv", "pool"]
+    kernel_size: int
+    stride: int
+    padding: int
+    dilation: int
+    output_size: int
+    derivation: str = Field(examples=["(32 + 2*1 - 3) / 2 + 1 = 16.5 -> 16"])
+    receptive_field: int = Field(description="r_n = r_(n-1) + (k_eff - 1) * j_(n-1), on the input.")
+    jump: int = Field(description="j_n = j_(n-1) * stride: input pixels between neighbouring units.")
+    start: float = Field(description="Centre of unit 0's field, in input pixels.")
+    field_on_previous: int = Field(description="k_eff = dilation*(kernel_size - 1) + 1.")
+
+
+class ReceptiveBox(BaseModel):
+    """Rows top..bottom, columns left..right, inclusive."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+
+class ReceptiveLayerBox(BaseModel):
+    layer: int = Field(description="-1 for the input image.")
+    size: int = Field(description="Side of that layer's map.")
+    box: ReceptiveBox = Field(description="The chain of windows, reaching into padding.")
+    clipped: ReceptiveBox | None = Field(description="Existing cells only; null when only padding is read.")
+
+
+class ReceptiveUnitInfo(BaseModel):
+    layer: int
+    y: int
+    x: int
+    centre: list[float] = Field(description="[row, column] of the field's centre on the input.")
+    input_box: ReceptiveBox
+    clipped_box: ReceptiveBox | None
+    boxes: list[ReceptiveLayerBox] = Field(description="From the layer below the unit down to the input.")
+
+
+class EffectiveField(BaseModel):
+    map: list[list[float]] = Field(description="|d unit / d input| (ones kernels, average pools), max 1.")
+    peak: list[int] = Field(description="[row, column] of the largest value.")
+    support: ReceptiveBox | None = Field(description="Bounding box of the nonzero values.")
+
+
+class ReceptiveFieldResponse(BaseModel):
+    input_size: int
+    layers: list[ReceptiveLayerInfo]
+    unit: ReceptiveUnitInfo | None = None
+    effective: EffectiveField | None = None
+
+
+# Architectures
+
+
+class ArchitectureSummary(BaseModel):
+    name: str = Field(description="The name to use in GET /api/architectures/{name}.")
+    title: str
+    description: str = Field(description="Which variant the table describes.")
+    default_input_size: int = Field(description="Side of the square input when input_size is not given.")
+
+
+class ArchitectureList(BaseModel):
+    architectures: list[ArchitectureSummary]
+
+
+class ArchitectureLayer(BaseModel):
+    name: str = Field(description="Dotted path, e.g. layer2.0.conv2 or inception3a.branch2.3x3.conv.")
+    type: str = Field(
+        description="input, conv, batch_norm, max_pool, avg_pool, adaptive_avg_pool, global_avg_pool, "
+        "linear, concat (end of an inception module), add (end of a residual block), scale (SE gating)."
+    )
+    block: str | None = Field(description="The inception module or residual block the layer is in.")
+    output_shape: list[int] = Field(description="[C, H, W], or [features] after a linear layer.")
+    params: int = Field(description="Weights and biases; batch norm's gamma and beta, not its running stats.")
+    macs: int = Field(description="Multiply-accumulates of conv and linear layers (0 for the others).")
+    receptive_field: int = Field(description="Side of the input square one output unit depends on.")
+    jump: int = Field(description="Input pixels between neighbouring output units (product of strides).")
+    config: dict[str, int | float | str | bool] = Field(description="The layer's arguments.")
+
+
+class ArchitectureResponse(BaseModel):
+    name: str
+    title: str
+    description: str
+    input_size: int
+    layers: list[ArchitectureLayer]
+    total_params: int
+    total_macs: int

@@ -20,7 +20,11 @@ class Settings:
     - ``max_frames``: frames in one stream.
     - ``max_stream_work``: multiply-adds (or window reads) shown by the frames of one stream; every
       one travels with its operands, so this bounds the size of a stream (about 100 bytes each).
-    - ``max_layers``: layers of a feature-map stack.
+    - ``max_layers``: layers of a feature-map stack (each one is computed on a whole image).
+    - ``max_receptive_layers``: layers of a receptive-field stack (shape arithmetic only, so VGG-16's
+      18 conv and pool layers fit).
+    - ``max_receptive_input``: side of the input of a receptive-field stack.
+    - ``max_architecture_input``: side of the input an architecture table is walked from.
     - ``max_json_depth``: nesting of a JSON body (a 4-D tensor in a body is 5 deep).
     - ``workers``: server processes.
     """
@@ -35,6 +39,9 @@ class Settings:
     max_frames: int = 20_000
     max_stream_work: int = 1_000_000
     max_layers: int = 8
+    max_receptive_layers: int = 32
+    max_receptive_input: int = 512
+    max_architecture_input: int = 1024
     max_json_depth: int = 8
     workers: int = 1
 

@@ -15,9 +15,11 @@ from engine.activations import (
     tanh,
     tanh_derivative,
 )
+from engine.architectures import ArchitectureTable, architecture_table
 from engine.conv import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
 from engine.norm import batch_norm, batch_norm_backward
 from engine.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from engine.receptive import effective_receptive_field, receptive_fields, unit_field
 from engine.shapes import (
     OutputSize,
     conv2d_output_shape,
@@ -27,9 +29,11 @@ from engine.shapes import (
 )
 
 __all__ = [
+    "ArchitectureTable",
     "OutputSize",
     "activation_derivative",
     "apply_activation",
+    "architecture_table",
     "avg_pool2d",
     "avg_pool2d_backward",
     "batch_norm",
@@ -41,13 +45,16 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose2d_backward",
     "conv_transpose_output_size",
+    "effective_receptive_field",
     "max_pool2d",
     "max_pool2d_backward",
     "pool_output_size",
+    "receptive_fields",
     "relu",
     "relu_derivative",
     "sigmoid",
     "sigmoid_derivative",
     "tanh",
     "tanh_derivative",
+    "unit_field",
 ]

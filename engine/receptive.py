@@ -1,0 +1,274 @@
+"""Receptive fields of a stack of conv and pool layers on a square input, one axis at a time.
+
+With ``k_eff = d*(k - 1) + 1`` (the dilated kernel's extent) and, for the input, ``r_0 = 1``,
+``j_0 = 1``, ``start_0 = 0`` (the centre of input pixel 0), layer n gives:
+
+- receptive field on the input ``r_n = r_(n-1) + (k_eff_n - 1) * j_(n-1)``;
+- jump (input pixels between neighbouring units) ``j_n = j_(n-1) * s_n``;
+- centre of unit 0's field ``start_n = start_(n-1) + ((k_eff_n - 1)/2 - p_n) * j_(n-1)``;
+- field on the previous layer ``k_eff_n``.
+
+Unit (y, x) of layer n is centred at ``start_n + y*j_n``; its field spans ``r_n`` pixels around it.
+Rows and columns follow the same rules, so every box is square in extent and one axis is computed.
+Layers are numbered from 0; "layer n" is the output of the n-th layer of the stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.conv import conv2d_backward
+from engine.pool import avg_pool2d_backward
+from engine.shapes import OutputSize, conv_output_size, pool_output_size
+
+LayerType = Literal["conv", "pool"]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One conv or pool layer, square kernel. A pool's stride defaults to its kernel (PyTorch)."""
+
+    type: LayerType
+    kernel_size: int
+    stride: int
+    padding: int = 0
+    dilation: int = 1
+
+    @property
+    def extent(self) -> int:
+        """k_eff = d*(k - 1) + 1: how many cells of the previous layer one window spans."""
+        return self.dilation * (self.kernel_size - 1) + 1
+
+
+@dataclass(frozen=True)
+class LayerField:
+    """One layer's output size (with the working) and its receptive-field geometry."""
+
+    index: int
+    layer: Layer
+    input_size: int
+    output_size: int
+    derivation: str
+    receptive_field: int
+    jump: int
+    start: float
+    field_on_previous: int
+
+
+@dataclass(frozen=True)
+class Box:
+    """Rows top..bottom and columns left..right, inclusive, in one layer's coordinates."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+
+@dataclass(frozen=True)
+class LayerBox:
+    """A unit's window on one earlier layer (``layer`` -1 is the input image).
+
+    ``box`` is the plain chain of windows, reaching into padding; ``clipped`` keeps only cells
+    that exist (padding cells read nothing further down), None when the unit reads only padding.
+    """
+
+    layer: int
+    size: int
+    box: Box
+    clipped: Box | None
+
+
+@dataclass(frozen=True)
+class UnitField:
+    """Where unit (y, x) of ``layer`` looks: on the input and on every earlier layer.
+
+    ``boxes`` runs from the layer just below the unit down to the input (the last entry).
+    """
+
+    layer: int
+    y: int
+    x: int
+    centre: tuple[float, float]
+    input_box: Box
+    clipped_box: Box | None
+    boxes: tuple[LayerBox, ...]
+
+
+def _integer(value: Any, name: str, minimum: int, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{where}: {name} must be an int, got {value!r}")
+    if value < minimum:
+        rule = "must be at least 1" if minimum == 1 else "must not be negative"
+        raise ValueError(f"{where}: {name} {value} {rule}")
+    return int(value)
+
+
+def parse_layer(spec: Mapping[str, Any] | Layer, index: int) -> Layer:
+    """A dict {"type", "kernel_size", "stride", "padding", "dilation"} -> Layer, checked."""
+    if isinstance(spec, Layer):
+        spec = {
+            "type": spec.type,
+            "kernel_size": spec.kernel_size,
+            "stride": spec.stride,
+            "padding": spec.padding,
+            "dilation": spec.dilation,
+        }
+    where = f"layer {index}"
+    kind = spec.get("type")
+    if kind not in ("conv", "pool"):
+        raise ValueError(f"{where}: type {kind!r} must be 'conv' or 'pool'")
+    if "kernel_size" not in spec:
+        raise ValueError(f"{where}: kernel_size is required")
+    k = _integer(spec["kernel_size"], "kernel_size", 1, where)
+    stride = spec.get("stride")
+    s = (k if kind == "pool" else 1) if stride is None else _integer(stride, "stride", 1, where)
+    p = _integer(spec.get("padding", 0), "padding", 0, where)
+    d = _integer(spec.get("dilation", 1), "dilation", 1, where)
+    return Layer(kind, k, s, p, d)
+
+
+def _output_size(layer: Layer, size: int, index: int) -> OutputSize:
+    try:
+        if layer.type == "pool":
+            return pool_output_size(size, layer.kernel_size, layer.stride, layer.padding, layer.dilation)
+        return conv_output_size(size, layer.kernel_size, layer.stride, layer.padding, layer.dilation)
+    except ValueError as error:
+        raise ValueError(f"layer {index} ({layer.type}, input {size}x{size}): {error}") from None
+
+
+def receptive_fields(input_size: int, layers: Sequence[Mapping[str, Any] | Layer]) -> list[LayerField]:
+    """Per layer: output size (floor shown), receptive field, jump, start, field on the previous layer."""
+    size = _integer(input_size, "input size", 1, "input")
+    field, jump, start = 1, 1, Fraction(0)
+    result: list[LayerField] = []
+    for index, spec in enumerate(layers):
+        layer = parse_layer(spec, index)
+        out = _output_size(layer, size, index)
+        k_eff = layer.extent
+        field += (k_eff - 1) * jump
+        start += (Fraction(k_eff - 1, 2) - layer.padding) * jump
+        jump *= layer.stride
+        result.append(
+            LayerField(
+                index=index,
+                layer=layer,
+                input_size=size,
+                output_size=out.size,
+                derivation=out.derivation,
+                receptive_field=field,
+                jump=jump,
+                start=float(start),
+                field_on_previous=k_eff,
+            )
+        )
+        size = out.size
+    return result
+
+
+def _clip(lo: int, hi: int, size: int) -> tuple[int, int] | None:
+    lo, hi = max(lo, 0), min(hi, size - 1)
+    return (lo, hi) if lo <= hi else None
+
+
+def unit_field(
+    input_size: int, layers: Sequence[Mapping[str, Any] | Layer], layer: int, y: int, x: int
+) -> UnitField:
+    """The input box of unit (y, x) of ``layer`` and its window on every earlier layer.
+
+    Index ranges go back one layer at a time: lo' = lo*s - p, hi' = hi*s - p + k_eff - 1. The
+    theoretical chain ends at [start + y*j - (r-1)/2, start + y*j + (r-1)/2] on the input; the
+    clipped chain drops padding cells at every layer, so it is exactly the bounding box of the
+    input pixels the unit depends on (it can be smaller than the theoretical box cut to the image,
+    where a floor left rows unread).
+    """
+    fields = receptive_fields(input_size, layers)
+    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(fields):
+        raise ValueError(f"unit layer {layer!r} must be a layer of the stack, 0 to {len(fields) - 1}")
+    f = fields[layer]
+    n = f.output_size
+    if not (0 <= y < n and 0 <= x < n):
+        raise ValueError(f"unit ({y}, {x}) is outside layer {layer}'s {n}x{n} output")
+    rows, cols = (y, y), (x, x)
+    rows_c: tuple[int, int] | None = rows
+    cols_c: tuple[int, int] | None = cols
+    boxes: list[LayerBox] = []
+    for below in reversed(fields[: layer + 1]):
+        lay, size = below.layer, below.input_size
+        rows = _back(rows, lay)
+        cols = _back(cols, lay)
+        rows_c = None if rows_c is None else _clip(*_back(rows_c, lay), size)
+        cols_c = None if cols_c is None else _clip(*_back(cols_c, lay), size)
+        clipped = (
+            None if rows_c is None or cols_c is None else Box(rows_c[0], cols_c[0], rows_c[1], cols_c[1])
+        )
+        if clipped is None:
+            rows_c = cols_c = None
+        boxes.append(LayerBox(below.index - 1, size, Box(rows[0], cols[0], rows[1], cols[1]), clipped))
+    return UnitField(
+        layer=layer,
+        y=y,
+        x=x,
+        centre=(f.start + y * f.jump, f.start + x * f.jump),
+        input_box=boxes[-1].box,
+        clipped_box=boxes[-1].clipped,
+        boxes=tuple(boxes),
+    )
+
+
+def _back(span: tuple[int, int], layer: Layer) -> tuple[int, int]:
+    """The range of the previous layer that output range ``span`` of ``layer`` reads."""
+    lo, hi = span
+    return lo * layer.stride - layer.padding, hi * layer.stride - layer.padding + layer.extent - 1
+
+
+def stacked_field(layer_count: int, kernel_size: int) -> int:
+    """1 + L(K - 1): the field of L stride-1 layers of kernel K."""
+    return 1 + layer_count * (kernel_size - 1)
+
+
+def three_3x3_against_7x7(channels: int) -> dict[str, dict[str, int]]:
+    """Three 3x3 layers against one 7x7, C channels in and out, weights without biases."""
+    c = _integer(channels, "channels", 1, "comparison")
+    stack = receptive_fields(7, [{"type": "conv", "kernel_size": 3}] * 3)[-1].receptive_field
+    single = receptive_fields(7, [{"type": "conv", "kernel_size": 7}])[-1].receptive_field
+    return {
+        "three_3x3": {"layers": 3, "receptive_field": stack, "weights": 3 * 3 * 3 * c * c},
+        "one_7x7": {"layers": 1, "receptive_field": single, "weights": 7 * 7 * c * c},
+    }
+
+
+def effective_receptive_field(
+    input_size: int, layers: Sequence[Mapping[str, Any] | Layer], layer: int, y: int, x: int
+) -> NDArray[np.float64]:
+    """|d unit / d input| with all-ones conv kernels and average pools, normalised to max 1.
+
+    A gradient of 1 at unit (y, x) of ``layer`` goes back through the engine's own backward passes
+    (conv2d_backward, avg_pool2d_backward); the result has shape (input_size, input_size). Its
+    support lies inside the clipped box; for stride-1 stacks it peaks at the centre and falls off
+    like a Gaussian, because the centre is reached by the most paths.
+    """
+    fields = receptive_fields(input_size, layers)
+    unit_field(input_size, layers, layer, y, x)  # checks the unit
+    n = fields[layer].output_size
+    grad: NDArray[np.float64] = np.zeros((1, 1, n, n))
+    grad[0, 0, y, x] = 1.0
+    for f in reversed(fields[: layer + 1]):
+        lay, size = f.layer, f.input_size
+        shape = (1, 1, size, size)
+        if lay.type == "pool" and lay.dilation == 1:
+            back = avg_pool2d_backward(grad, shape, lay.kernel_size, lay.stride, lay.padding)
+        else:
+            k = lay.kernel_size
+            weight = np.full((1, 1, k, k), 1.0 if lay.type == "conv" else 1.0 / (k * k))
+            back = conv2d_backward(grad, np.zeros(shape), weight, lay.stride, lay.padding, lay.dilation)[0]
+        grad = np.asarray(back, dtype=np.float64)
+    result: NDArray[np.float64] = np.abs(grad[0, 0])
+    peak = float(result.max())
+    return result / peak if peak > 0 else result
