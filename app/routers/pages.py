@@ -43,6 +43,8 @@ SCENES: tuple[Scene, ...] = (
     Scene("pool", "scenes/pool.html", "scenes/pool.js"),
     Scene("backward", "scenes/backward.html", "scenes/backward.js"),
     Scene("transposed", "scenes/transposed.html", "scenes/transposed.js"),
+    Scene("architectures", "scenes/architectures.html", "scenes/architectures.js"),
+    Scene("receptive-field", "scenes/receptive.html", "scenes/receptive.js"),
 )
 SCENES_BY_SLUG = {scene.slug: scene for scene in SCENES}
 

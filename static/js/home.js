@@ -137,6 +137,70 @@ const PREVIEWS = {
     ctx.font = "11px system-ui, sans-serif";
     plane(ctx, output, 180, 46, cell, diverging(maxAbs(output)), [0, 0, 1]);
   },
+  async architectures(canvas) {
+    // VGG-16: each stage's share of the parameters (blue) and of the MACs (orange)
+    const response = await fetch("/api/architectures/vgg16");
+    if (!response.ok) throw new Error(response.statusText);
+    const net = await response.json();
+    const stages = new Map();
+    for (const layer of net.layers) {
+      if (!layer.params) continue;
+      const key = layer.name.replace(/_\d+$/, "");
+      const s = stages.get(key) || { params: 0, macs: 0 };
+      s.params += layer.params;
+      s.macs += layer.macs;
+      stages.set(key, s);
+    }
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.font = "10px system-ui, sans-serif";
+    ctx.textBaseline = "middle";
+    const rowH = 140 / stages.size;
+    [...stages].forEach(([key, s], i) => {
+      const y = i * rowH;
+      ctx.fillStyle = "#1d2430";
+      ctx.fillText(key, 4, y + rowH / 2);
+      ctx.fillStyle = "#1f3b63";
+      ctx.fillRect(50, y + 2, Math.max(1, (s.params / net.total_params) * 220), rowH / 2 - 2);
+      ctx.fillStyle = "#c45a00";
+      ctx.fillRect(50, y + rowH / 2, Math.max(1, (s.macs / net.total_macs) * 220), rowH / 2 - 2);
+    });
+  },
+  async "receptive-field"(canvas) {
+    // two 3x3 convs on 5x5: a unit of the second layer (dark) sees 3x3 of the first, 5x5 of the input
+    const result = await postJson("/api/receptive-field", {
+      input_size: 5,
+      layers: [
+        { type: "conv", kernel_size: 3, stride: 1, padding: 1, dilation: 1 },
+        { type: "conv", kernel_size: 3, stride: 1, padding: 1, dilation: 1 },
+      ],
+      unit: { layer: 1, y: 2, x: 2 },
+    });
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const cell = 16;
+    const maps = [-1, 0, 1].map((layer) => {
+      const box = result.unit.boxes.find((b) => b.layer === layer);
+      return { size: box ? box.size : result.layers[1].output_size, box: box ? box.box : null };
+    });
+    maps.forEach(({ size, box }, i) => {
+      const x0 = 8 + i * (size * cell + 8);
+      for (let r = 0; r < size; r += 1) {
+        for (let c = 0; c < size; c += 1) {
+          const inside = box && r >= box.top && r <= box.bottom && c >= box.left && c <= box.right;
+          const unit = !box && r === result.unit.y && c === result.unit.x;
+          ctx.fillStyle = unit ? "#111827" : inside ? "#fcd9b6" : "#f1f3f6";
+          ctx.fillRect(x0 + c * cell, 30 + r * cell, cell - 1, cell - 1);
+        }
+      }
+      if (box) {
+        ctx.strokeStyle = "#c2410c";
+        ctx.lineWidth = 2;
+        const side = box.bottom - box.top + 1;
+        ctx.strokeRect(x0 + box.left * cell - 1, 30 + box.top * cell - 1, side * cell, side * cell);
+      }
+    });
+  },
 };
 
 for (const canvas of document.querySelectorAll("canvas[data-preview]")) {
