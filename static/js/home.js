@@ -21,6 +21,24 @@ function plane(ctx, values, x0, y0, cell, colour, outline = null) {
   }
 }
 
+// A cleared preview canvas with small centred cell text.
+function prepare(canvas) {
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.font = "11px system-ui, sans-serif";
+  return ctx;
+}
+
+// An operator sign (⊛, =, →) between two planes, on the preview's middle line.
+function sign(ctx, text, x) {
+  ctx.fillStyle = "#1d2430";
+  ctx.font = "16px system-ui, sans-serif";
+  ctx.fillText(text, x, 70);
+  ctx.font = "11px system-ui, sans-serif";
+}
+
 const PREVIEWS = {
   async conv(canvas) {
     const result = await postJson("/api/conv2d", {
@@ -31,23 +49,13 @@ const PREVIEWS = {
     const input = result.inputs.input[0];
     const weight = result.inputs.weight[0][0];
     const output = result.output[0];
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.font = "11px system-ui, sans-serif";
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
+    const ctx = prepare(canvas);
     // input (5x5) ⊛ kernel (3x3) = output (3x3), cells of 20px on a 280x140 canvas
     const cell = 20;
-    const sign = (text, x) => {
-      ctx.fillStyle = "#1d2430";
-      ctx.font = "16px system-ui, sans-serif";
-      ctx.fillText(text, x, 70);
-      ctx.font = "11px system-ui, sans-serif";
-    };
     plane(ctx, input, 6, 20, cell, diverging(maxAbs(input)), [0, 0, 3]);
-    sign("⊛", 118);
+    sign(ctx, "⊛", 118);
     plane(ctx, weight, 130, 40, cell, diverging(maxAbs(weight)));
-    sign("=", 202);
+    sign(ctx, "=", 202);
     plane(ctx, output, 214, 40, cell, diverging(maxAbs(output)), [0, 0, 1]);
   },
   async backward(canvas) {
@@ -61,22 +69,12 @@ const PREVIEWS = {
     const k = result.inputs.weight[0][0];
     const rotated = k.map((_, r) => k[k.length - 1 - r].slice().reverse());
     const gradInput = result.grad_input[0];
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    const sign = (text, x) => {
-      ctx.fillStyle = "#1d2430";
-      ctx.font = "16px system-ui, sans-serif";
-      ctx.fillText(text, x, 70);
-      ctx.font = "11px system-ui, sans-serif";
-    };
-    ctx.font = "11px system-ui, sans-serif";
+    const ctx = prepare(canvas);
     const cell = 20;
     plane(ctx, grad, 6, 50, cell, diverging(maxAbs(grad)));
-    sign("⊛", 64);
+    sign(ctx, "⊛", 64);
     plane(ctx, rotated, 78, 40, cell, diverging(maxAbs(rotated)));
-    sign("=", 154);
+    sign(ctx, "=", 154);
     plane(ctx, gradInput, 168, 30, cell, diverging(maxAbs(gradInput)), [0, 0, 1]);
   },
   async transposed(canvas) {
@@ -89,22 +87,12 @@ const PREVIEWS = {
     const input = result.inputs.input[0];
     const weight = result.inputs.weight[0][0];
     const output = result.output[0];
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    const sign = (text, x) => {
-      ctx.fillStyle = "#1d2430";
-      ctx.font = "16px system-ui, sans-serif";
-      ctx.fillText(text, x, 70);
-      ctx.font = "11px system-ui, sans-serif";
-    };
-    ctx.font = "11px system-ui, sans-serif";
+    const ctx = prepare(canvas);
     const cell = 24;
     plane(ctx, input, 6, 46, cell, diverging(maxAbs(input)), [0, 0, 1]);
-    sign("×", 74);
+    sign(ctx, "×", 74);
     plane(ctx, weight, 90, 46, cell, diverging(maxAbs(weight)));
-    sign("→", 156);
+    sign(ctx, "→", 156);
     plane(ctx, output, 176, 22, cell, diverging(maxAbs(output)), [0, 0, 2]);
   },
   async pool(canvas) {
@@ -117,11 +105,7 @@ const PREVIEWS = {
     const output = result.output[0];
     const switches = result.indices[0];
     const width = input[0].length;
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    ctx.font = "11px system-ui, sans-serif";
+    const ctx = prepare(canvas);
     const cell = 24;
     plane(ctx, input, 20, 22, cell, diverging(maxAbs(input)), [0, 0, 2]);
     ctx.strokeStyle = "#6d28d9";
@@ -131,10 +115,7 @@ const PREVIEWS = {
       const c = flat % width;
       ctx.strokeRect(20 + c * cell + 3, 22 + r * cell + 3, cell - 7, cell - 7);
     }
-    ctx.fillStyle = "#1d2430";
-    ctx.font = "16px system-ui, sans-serif";
-    ctx.fillText("→", 150, 70);
-    ctx.font = "11px system-ui, sans-serif";
+    sign(ctx, "→", 150);
     plane(ctx, output, 180, 46, cell, diverging(maxAbs(output)), [0, 0, 1]);
   },
   async architectures(canvas) {
