@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,15 +12,9 @@ import torch
 import torch.nn.functional as F
 
 from engine.conv import conv2d, conv2d_backward, conv2d_reference
+from tests.engine.oracle import assert_close, numeric_gradient
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-TOLERANCE = 1e-7
-
-
-def assert_close(actual: Any, expected: Any) -> None:
-    expected = expected.detach().numpy() if isinstance(expected, torch.Tensor) else np.asarray(expected)
-    assert np.shape(actual) == expected.shape
-    np.testing.assert_allclose(actual, expected, rtol=TOLERANCE, atol=TOLERANCE)
 
 
 def maybe_pair(rng: np.random.Generator, low: int, high: int) -> int | tuple[int, int]:
@@ -150,20 +143,6 @@ def test_reference_loops_match_vectorised(seed: int) -> None:
         conv2d_reference(case.x, case.weight, case.bias, **case.params),
         conv2d(case.x, case.weight, case.bias, **case.params),
     )
-
-
-def numeric_gradient(loss: Callable[[], float], array: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """Central differences of ``loss`` with respect to every entry of ``array`` (changed in place)."""
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        original = array[index]
-        array[index] = original + step
-        above = loss()
-        array[index] = original - step
-        below = loss()
-        array[index] = original
-        grad[index] = (above - below) / (2 * step)
-    return grad
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +17,7 @@ from engine.conv import (
     conv_transpose2d_backward,
     conv_transpose2d_reference,
 )
-
-TOLERANCE = 1e-7
-
-
-def assert_close(actual: Any, expected: Any) -> None:
-    expected = expected.detach().numpy() if isinstance(expected, torch.Tensor) else np.asarray(expected)
-    assert np.shape(actual) == expected.shape
-    np.testing.assert_allclose(actual, expected, rtol=TOLERANCE, atol=TOLERANCE)
+from tests.engine.oracle import assert_close, numeric_gradient
 
 
 def maybe_pair(first: int, second: int, rng: np.random.Generator) -> int | tuple[int, int]:
@@ -149,20 +141,6 @@ def test_transpose_is_the_input_gradient_of_conv2d(seed: int) -> None:
     conv_params = {key: params[key] for key in ("stride", "padding", "dilation", "groups")}
     grad_input, _, _ = conv2d_backward(case.x, np.zeros(output.shape), case.weight, **conv_params)
     assert_close(output, grad_input)
-
-
-def numeric_gradient(loss: Callable[[], float], array: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """Central differences of ``loss`` with respect to every entry of ``array`` (changed in place)."""
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        original = array[index]
-        array[index] = original + step
-        above = loss()
-        array[index] = original - step
-        below = loss()
-        array[index] = original
-        grad[index] = (above - below) / (2 * step)
-    return grad
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,9 @@ import torch
 import torch.nn.functional as F
 
 from engine.norm import batch_norm, batch_norm_backward
+from tests.engine.oracle import assert_close, numerical_gradient
 
 Array = np.ndarray[Any, Any]
-
-
-def assert_close(actual: Any, expected: Any, tolerance: float = 1e-7) -> None:
-    expected = expected.detach().numpy() if isinstance(expected, torch.Tensor) else np.asarray(expected)
-    assert np.shape(actual) == expected.shape
-    np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance)
 
 
 def draw_shape(rng: np.random.Generator) -> tuple[int, int, int, int]:
@@ -153,17 +148,6 @@ def test_batch_norm_backward_matches_autograd(seed: int) -> None:
     assert_close(grad_input, x_torch.grad)
     assert_close(grad_weight, gamma.grad)
     assert_close(grad_bias, beta.grad)
-
-
-def numerical_gradient(loss: Any, value: Array, step: float = 1e-6) -> Array:
-    grad = np.zeros_like(value)
-    for position in np.ndindex(value.shape):
-        shifted = value.copy()
-        shifted[position] += step
-        up = loss(shifted)
-        shifted[position] -= 2 * step
-        grad[position] = (up - loss(shifted)) / (2 * step)
-    return grad
 
 
 @pytest.mark.parametrize("seed", range(6))

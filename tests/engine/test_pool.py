@@ -18,14 +18,9 @@ from engine.pool import (
     max_pool2d_backward,
     max_pool2d_reference,
 )
+from tests.engine.oracle import assert_close, numerical_gradient
 
 SEEDS = range(15)
-
-
-def assert_close(actual: Any, expected: Any, tolerance: float = 1e-7) -> None:
-    expected = expected.detach().numpy() if isinstance(expected, torch.Tensor) else np.asarray(expected)
-    assert np.shape(actual) == expected.shape
-    np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance)
 
 
 def maybe_pair(rng: np.random.Generator, pair: tuple[int, int]) -> int | tuple[int, int]:
@@ -216,18 +211,6 @@ def test_loop_references_equal_fast_versions(seed: int) -> None:
     case = draw_accepted(rng, F.avg_pool2d, dilated=False, average=True, **flags)
     x = rng.standard_normal(case.shape)
     assert_close(avg_pool2d_reference(x, **case.params), avg_pool2d(x, **case.params), 1e-12)
-
-
-def numerical_gradient(loss: Any, x: np.ndarray[Any, Any], step: float = 1e-6) -> np.ndarray[Any, Any]:
-    """Central differences of a scalar function, one input cell at a time."""
-    grad = np.zeros_like(x)
-    for position in np.ndindex(x.shape):
-        shifted = x.copy()
-        shifted[position] += step
-        up = loss(shifted)
-        shifted[position] -= 2 * step
-        grad[position] = (up - loss(shifted)) / (2 * step)
-    return grad
 
 
 @pytest.mark.parametrize("seed", range(10))
