@@ -156,6 +156,8 @@ def correlate_input_grad(
     gradients come from one matrix product per block, then each kernel tap adds its slice of them
     onto the cells it read, a strided view of the input gradient.
     """
+    if geometry.stride == (1, 1):
+        return _input_grad_by_correlation(grad_output, weight, padded_size, geometry)
     batch, out_channels = grad_output.shape[:2]
     groups = geometry.groups
     channels = weight.shape[1] * groups
@@ -170,3 +172,27 @@ def correlate_input_grad(
             tap_rows, tap_cols = geometry.tap_slices((i, j), rows)
             grad[images, :, tap_rows, tap_cols] += columns[:, i, j].transpose(1, 0, 2, 3)
     return grad
+
+
+def _input_grad_by_correlation(
+    grad_output: Array, weight: Array, padded_size: IntPair, geometry: Correlation
+) -> Array:
+    """The stride-1 input gradient as a forward correlation: (N, O, oH, oW) -> (N, C, Hp, Wp).
+
+    With stride 1, cell y of the padded input is read by tap i of output y - d*i, so its gradient is
+    grad_output, zero-padded by the dilated kernel's reach on each side, correlated with the kernel
+    flipped in both axes and with its in and out channels swapped (per group). That is one im2col
+    product per block instead of a scatter-add per kernel tap, which is bound by memory traffic.
+    Rows and columns of ``padded_size`` that no window reaches (a transposed convolution's
+    output_padding) get zero gradient from the extra zero padding at the bottom and right.
+    """
+    (kh, kw), (dh, dw), groups = geometry.kernel, geometry.dilation, geometry.groups
+    out_channels, group_channels = weight.shape[:2]
+    reach_h, reach_w = dh * (kh - 1), dw * (kw - 1)
+    out_h, out_w = grad_output.shape[2:]
+    below, right = padded_size[0] - out_h, padded_size[1] - out_w
+    padded = np.pad(grad_output, ((0, 0), (0, 0), (reach_h, below), (reach_w, right)))
+    # (groups, O/g, C/g, kH, kW) -> (groups, C/g, O/g, kH, kW), flipped in both axes -> (C, O/g, kH, kW)
+    swapped = weight.reshape(groups, out_channels // groups, group_channels, kh, kw).transpose(0, 2, 1, 3, 4)
+    flipped = np.ascontiguousarray(swapped[..., ::-1, ::-1]).reshape(groups * group_channels, -1, kh, kw)
+    return correlate(padded, flipped, correlation_of(padded.shape[2:], (kh, kw), (1, 1), (dh, dw), groups))
