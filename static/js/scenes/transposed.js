@@ -380,6 +380,9 @@ async function load(v, signal, sc) {
         mine.backward = result;
         mine.backwardExtra = extra;
       });
+      // If the stream fails or is superseded first, this promise is never awaited: mark its
+      // rejection as handled here (the await below still sees it).
+      backwardPromise.catch(() => {});
     },
     onFrames: (frames) => {
       if (signal.aborted || !run) return;
