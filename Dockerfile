@@ -18,4 +18,6 @@ USER convscope
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
-CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --workers ${CONVSCOPE_WORKERS:-1}"]
+# The production command: CONVSCOPE_WORKERS processes (default 1; about one per core), proxy headers
+# trusted from FORWARDED_ALLOW_IPS (default 127.0.0.1), connection limits; see app/production.py.
+CMD ["python", "-m", "app.production", "--host", "0.0.0.0", "--port", "8000"]

@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from app.schemas import OP_FIELD_NAMES
+from app.security import SITE_HEADERS
 
 logger = logging.getLogger("convscope")
 
@@ -268,7 +269,8 @@ async def _value_error(request: Request, exc: Exception) -> Response:
 async def _server_error(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "the server failed on this request; this is a bug in ConvScope, not in your input"
-    return error_response(500, "internal_error", message)
+    # This response is sent by Starlette's outermost middleware, outside SecurityHeaders: add them here.
+    return error_response(500, "internal_error", message, headers=dict(SITE_HEADERS))
 
 
 def install_error_handlers(app: FastAPI) -> None:

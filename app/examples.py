@@ -176,3 +176,13 @@ BATCH_NORM_BACKWARD = _examples(
         },
     ),
 )
+
+BATCH_NORM_STEPS = _examples(
+    seeded=(
+        "Five training steps on seeded batches of digits, from a fresh layer",
+        {
+            "inputs": [{"shape": [4, 2, 3, 3], "seed": s, "low": 0, "high": 9} for s in range(1, 6)],
+            "momentum": 0.1,
+        },
+    ),
+)

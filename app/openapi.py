@@ -6,6 +6,7 @@ and adds its schema to the components, so /docs can show what a stream starts wi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -40,3 +41,12 @@ def openapi_builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
         return schema
 
     return build
+
+
+def openapi_json(app: FastAPI) -> bytes:
+    """The document as JSON bytes, encoded on first use and kept on ``app.state``."""
+    encoded: bytes | None = getattr(app.state, "openapi_json", None)
+    if encoded is None:
+        encoded = json.dumps(app.openapi(), ensure_ascii=False, separators=(",", ":")).encode()
+        app.state.openapi_json = encoded
+    return encoded

@@ -201,6 +201,20 @@ class BatchNormBackwardRequest(OpRequest):
     eps: float = Field(default=1e-5, gt=0, le=1)
 
 
+MAX_NORM_STEPS = 32
+
+
+class BatchNormStepsRequest(OpRequest):
+    """Training steps of one batch-norm layer: step t's new running statistics feed step t + 1."""
+
+    inputs: list[Tensor] = Field(
+        min_length=1, max_length=MAX_NORM_STEPS, description="The batches, in order, each (N, C, H, W)."
+    )
+    running_mean: Tensor | None = Field(default=None, description="(C,) before step 0; null means zeros.")
+    running_var: Tensor | None = Field(default=None, description="(C,) before step 0; null means ones.")
+    momentum: float = Field(default=0.1, ge=0, le=1)
+
+
 OP_REQUESTS: tuple[type[OpRequest], ...] = (
     Conv2dRequest,
     Conv2dBackwardRequest,
@@ -266,6 +280,17 @@ class BatchNormResult(OpResult):
     output: Nested
     running_mean: Nested = Field(description="The new running mean, (C,).")
     running_var: Nested = Field(description="The new running variance, (C,).")
+
+
+class BatchNormStepsResult(BaseModel):
+    op: str = Field(examples=["batch_norm_steps"])
+    steps: int = Field(description="T, how many batches were trained on.")
+    start: dict[str, Nested] = Field(description="running_mean and running_var before step 0, (C,).")
+    mean: Nested = Field(description="Each batch's mean per channel, (T, C).")
+    variance: Nested = Field(description="Each batch's biased variance (normalises the batch), (T, C).")
+    unbiased_variance: Nested = Field(description="Each batch's unbiased variance (tracked), (T, C).")
+    running_mean: Nested = Field(description="The running mean after each step, (T, C).")
+    running_var: Nested = Field(description="The running variance after each step, (T, C).")
 
 
 class GradientsResult(OpResult):
@@ -440,17 +465,23 @@ class FeatureMapsResponse(BaseModel):
 
 
 class ReceptiveLayerSpec(BaseModel):
-    """One conv or pool layer of a receptive-field stack (square kernel)."""
+    """One conv, pool or batch-norm layer of a receptive-field stack (square kernel)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    type: Literal["conv", "pool"]
-    kernel_size: int = Field(ge=1, le=64)
+    type: Literal["conv", "pool", "batch_norm"]
+    kernel_size: int | None = Field(
+        default=None, ge=1, le=64, description="Required for conv and pool; batch_norm is 1x1."
+    )
     stride: int | None = Field(
         default=None, ge=1, le=64, description="Defaults to 1 for conv, kernel_size for pool (PyTorch)."
     )
-    padding: int = Field(default=0, ge=0, le=64, description="For pool, at most kernel_size // 2.")
+    padding: Literal["same", "valid"] | Annotated[int, Field(ge=0, le=64)] = Field(
+        default=0,
+        description='For pool, an int at most kernel_size // 2; conv may also say "same" or "valid".',
+    )
     dilation: int = Field(default=1, ge=1, le=32)
+    ceil_mode: bool = Field(default=False, description="Pool only: round the output size up (PyTorch).")
 
 
 class ReceptiveUnit(BaseModel):
@@ -466,7 +497,13 @@ class ReceptiveUnit(BaseModel):
 class ReceptiveFieldRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    input_size: int = Field(ge=1, le=100_000, description="Side of the square input (max_receptive_input).")
+    input_size: int | None = Field(
+        default=None, ge=1, le=100_000, description="Side of a square input (max_receptive_input)."
+    )
+    input_height: int | None = Field(
+        default=None, ge=1, le=100_000, description="Rows of a non-square input, with input_width."
+    )
+    input_width: int | None = Field(default=None, ge=1, le=100_000, description="Columns, with input_height.")
     layers: list[ReceptiveLayerSpec] = Field(
         min_length=1, max_length=1_000, description="The stack, first layer first (max_layers)."
     )
@@ -478,13 +515,19 @@ class ReceptiveFieldRequest(BaseModel):
 
 class ReceptiveLayerInfo(BaseModel):
     index: int
-    type: Literal["conv", "pool"]
+    type: Literal["conv", "pool", "batch_norm"]
     kernel_size: int
     stride: int
-    padding: int
+    padding: int = Field(description="Before (top, left), as run: 'same' and 'valid' resolved.")
     dilation: int
-    output_size: int
-    derivation: str = Field(examples=["(32 + 2*1 - 3) / 2 + 1 = 16.5 -> 16"])
+    ceil_mode: bool
+    output_size: int | None = Field(description="Side of a square output; null when it is not square.")
+    output_height: int
+    output_width: int
+    derivation: str = Field(
+        examples=["(32 + 2*1 - 3) / 2 + 1 = 16.5 -> 16"],
+        description="The working of the side; 'height: ...; width: ...' on a non-square input.",
+    )
     receptive_field: int = Field(description="r_n = r_(n-1) + (k_eff - 1) * j_(n-1), on the input.")
     jump: int = Field(description="j_n = j_(n-1) * stride: input pixels between neighbouring units.")
     start: float = Field(description="Centre of unit 0's field, in input pixels.")
@@ -502,7 +545,9 @@ class ReceptiveBox(BaseModel):
 
 class ReceptiveLayerBox(BaseModel):
     layer: int = Field(description="-1 for the input image.")
-    size: int = Field(description="Side of that layer's map.")
+    size: int | None = Field(description="Side of that layer's map; null when it is not square.")
+    height: int
+    width: int
     box: ReceptiveBox = Field(description="The chain of windows, reaching into padding.")
     clipped: ReceptiveBox | None = Field(description="Existing cells only; null when only padding is read.")
 
@@ -524,7 +569,9 @@ class EffectiveField(BaseModel):
 
 
 class ReceptiveFieldResponse(BaseModel):
-    input_size: int
+    input_size: int | None = Field(description="As sent; null for an input_height x input_width input.")
+    input_height: int
+    input_width: int
     layers: list[ReceptiveLayerInfo]
     unit: ReceptiveUnitInfo | None = None
     effective: EffectiveField | None = None
@@ -567,3 +614,117 @@ class ArchitectureResponse(BaseModel):
     layers: list[ArchitectureLayer]
     total_params: int
     total_macs: int
+
+
+# 1x1 convolutions: an inception module's and a bottleneck block's weights
+
+MAX_BLOCK_SIDE = 4_096  # shape arithmetic only: no tensor is ever built
+MAX_BLOCK_CHANNELS = 16_384
+SideField = Annotated[int, Field(ge=1, le=MAX_BLOCK_SIDE)]
+ChannelField = Annotated[int, Field(ge=1, le=MAX_BLOCK_CHANNELS)]
+
+
+class InceptionRequest(BaseModel):
+    """An inception module's counts, named as torchvision's ``Inception(in_channels, ch1x1, ...)``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    height: SideField = Field(default=28, description="Input height H.")
+    width: SideField = Field(default=28, description="Input width W.")
+    in_channels: ChannelField = Field(default=192, description="Input channels C.")
+    ch1x1: ChannelField = Field(default=64, description="Output channels of the 1x1 branch.")
+    ch3x3red: ChannelField = Field(default=96, description="The 1x1 reduction before the 3x3 convolution.")
+    ch3x3: ChannelField = Field(default=128, description="Output channels of the 3x3 branch.")
+    ch5x5red: ChannelField = Field(default=16, description="The 1x1 reduction before the 5x5 convolution.")
+    ch5x5: ChannelField = Field(default=32, description="Output channels of the 5x5 branch.")
+    pool_proj: ChannelField = Field(default=32, description="The 1x1 projection after the 3x3 max pool.")
+    use_reductions: bool = Field(default=True, description="Put the 1x1 reductions before the 3x3 and 5x5.")
+    use_pool_projection: bool = Field(
+        default=True, description="Project the pooling branch to pool_proj channels (else it keeps C)."
+    )
+    kernel_5x5: Literal[3, 5] = Field(
+        default=5, description="Kernel of the '5x5' branch: 5 (the paper), 3 (torchvision's GoogLeNet)."
+    )
+
+
+class BlockLayer(BaseModel):
+    name: str = Field(examples=["3x3_reduce"])
+    type: Literal["conv", "max_pool"]
+    kernel_size: int
+    stride: int = Field(description="Always 1 here.")
+    padding: int = Field(description="k // 2: the output keeps H x W.")
+    in_channels: int
+    out_channels: int
+    factors: list[int] | None = Field(default=None, description="[k, k, C_in, C_out]: the weights' product.")
+    weights: int = Field(description="k*k*C_in*C_out (0 for the pool).")
+    biases: int | None = Field(default=None, description="C_out, counted apart from the weights.")
+    macs: int = Field(description="weights * H * W: stride 1, 'same' padding.")
+    output_shape: list[int] = Field(description="[C, H, W].")
+
+
+class InceptionBranch(BaseModel):
+    name: Literal["1x1", "3x3", "5x5", "pool"]
+    layers: list[BlockLayer]
+    out_channels: int = Field(description="What the branch adds to the concatenation.")
+    weights: int
+    biases: int
+    params_with_biases: int
+    macs: int
+
+
+class InceptionModule(BaseModel):
+    use_reductions: bool
+    use_pool_projection: bool
+    branches: list[InceptionBranch]
+    weights: int = Field(description="Sum of the branches' weights, no biases (the curriculum's count).")
+    biases: int
+    params_with_biases: int
+    macs: int
+    output_channels: int
+    output_shape: list[int]
+
+
+class InceptionDesign(BaseModel):
+    design: Literal["naive", "reduced", "reduced_projected"]
+    use_reductions: bool
+    use_pool_projection: bool
+    weights: int
+    biases: int
+    params_with_biases: int
+    macs: int
+    output_channels: int
+    output_shape: list[int]
+    weights_ratio: float = Field(description="weights / the naive design's weights, rounded to 4 places.")
+
+
+class InceptionResponse(BaseModel):
+    input_shape: list[int] = Field(description="[C, H, W].")
+    kernel_5x5: int
+    module: InceptionModule = Field(description="The module with the requested toggles.")
+    designs: list[InceptionDesign] = Field(description="No 1x1s; 1x1 reductions; reductions and projection.")
+
+
+class BottleneckRequest(BaseModel):
+    """ResNet's bottleneck block against two full-width 3x3 convolutions, on (channels, H, W)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    height: SideField = Field(default=56)
+    width: SideField = Field(default=56)
+    channels: ChannelField = Field(default=256, description="Channels in and out of the block.")
+    bottleneck: ChannelField = Field(default=64, description="Channels between the two 1x1 convolutions.")
+
+
+class BlockStack(BaseModel):
+    layers: list[BlockLayer]
+    weights: int
+    biases: int
+    macs: int
+    output_shape: list[int]
+
+
+class BottleneckResponse(BaseModel):
+    input_shape: list[int]
+    bottleneck: BlockStack = Field(description="1x1 reduce, 3x3, 1x1 expand.")
+    plain: BlockStack = Field(description="Two 3x3 convolutions at full width.")
+    weights_ratio: float = Field(description="Bottleneck weights / plain weights, rounded to 4 places.")

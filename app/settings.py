@@ -6,6 +6,8 @@ import math
 import os
 from dataclasses import dataclass, fields
 
+from app.security import origin_list
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -26,7 +28,13 @@ class Settings:
     - ``max_receptive_input``: side of the input of a receptive-field stack.
     - ``max_architecture_input``: side of the input an architecture table is walked from.
     - ``max_json_depth``: nesting of a JSON body (a 4-D tensor in a body is 5 deep).
-    - ``workers``: server processes.
+    - ``workers``: server processes (the production command, ``python -m app.production``).
+    - ``max_concurrent_uploads``: feature-map uploads computed at once per worker; the rest wait
+      without holding a thread (one 36-megapixel decode needs about 700 MB for a moment).
+    - ``embed_frame_ancestors``: who may frame ``/embed/*`` pages: ``*`` (anyone) or a
+      space-separated allow-list of origins (``https://lms.example.edu``, ``'self'``).
+    - ``cors_origins``: origins allowed to call ``/api/*`` from their pages (space-separated, or
+      ``*``); empty, the default, leaves CORS off.
     """
 
     max_body_bytes: int = 2_000_000
@@ -44,6 +52,14 @@ class Settings:
     max_architecture_input: int = 1024
     max_json_depth: int = 8
     workers: int = 1
+    max_concurrent_uploads: int = 2
+    embed_frame_ancestors: str = "*"
+    cors_origins: str = ""
+
+    def __post_init__(self) -> None:
+        # Both go into response headers: refuse anything that is not an origin list.
+        origin_list(self.embed_frame_ancestors, "CONVSCOPE_EMBED_FRAME_ANCESTORS", allow_keywords=True)
+        origin_list(self.cors_origins, "CONVSCOPE_CORS_ORIGINS", allow_keywords=False)
 
 
 def _parse(name: str, raw: str, kind: type) -> int | float:
@@ -60,10 +76,10 @@ def _parse(name: str, raw: str, kind: type) -> int | float:
 
 def load_settings() -> Settings:
     """Read CONVSCOPE_<FIELD> environment variables over the defaults."""
-    values: dict[str, int | float] = {}
+    values: dict[str, int | float | str] = {}
     for field in fields(Settings):
         raw = os.environ.get(f"CONVSCOPE_{field.name.upper()}")
         if raw is not None:
             kind = type(getattr(Settings, field.name))
-            values[field.name] = _parse(field.name, raw, kind)
+            values[field.name] = raw if kind is str else _parse(field.name, raw, kind)
     return Settings(**values)  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from engine.activations import (
 )
 from engine.architectures import ArchitectureTable, architecture_table
 from engine.conv import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
-from engine.norm import batch_norm, batch_norm_backward
+from engine.norm import batch_norm, batch_norm_backward, batch_norm_training_steps
 from engine.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 from engine.receptive import effective_receptive_field, receptive_fields, unit_field
 from engine.shapes import (
@@ -38,6 +38,7 @@ __all__ = [
     "avg_pool2d_backward",
     "batch_norm",
     "batch_norm_backward",
+    "batch_norm_training_steps",
     "conv2d",
     "conv2d_backward",
     "conv2d_output_shape",

@@ -157,3 +157,42 @@ def batch_norm_backward(
         grad_weight.astype(dtype, copy=False),
         grad_bias.astype(dtype, copy=False),
     )
+
+
+def batch_norm_training_steps(
+    inputs: Any, running_mean: Any, running_var: Any, momentum: float = 0.1
+) -> dict[str, Array]:
+    """Several training steps of one layer, each batch's result feeding the next step's running stats.
+
+    Shapes: ``inputs`` a sequence of T batches (N_t, C, H_t, W_t) with the same C; running
+    statistics (C,). Step t is exactly :func:`batch_norm` with ``training=True`` on batch t and
+    the running statistics step t - 1 returned (t = 0: the ones given). Returns arrays of shape
+    (T, C): ``mean``, ``variance`` (biased, the one each batch is normalised with),
+    ``unbiased_variance`` (the one the running variance moves towards), ``running_mean`` and
+    ``running_var`` (after each step).
+    """
+    batches = [_check_input(batch, f"inputs[{t}]") for t, batch in enumerate(inputs)]
+    if not batches:
+        raise ValueError("inputs must hold at least one batch")
+    channels = batches[0].shape[1]
+    for t, batch in enumerate(batches):
+        if batch.shape[1] != channels:
+            raise ValueError(
+                f"inputs[{t}] has {batch.shape[1]} channels, inputs[0] has {channels}: "
+                "one layer normalises a fixed number of channels"
+            )
+    mean = _channel_vector(running_mean, channels, "running_mean")
+    var = _channel_vector(running_var, channels, "running_var")
+    rows: dict[str, list[Array]] = {key: [] for key in ("mean", "variance", "unbiased_variance")}
+    rows |= {"running_mean": [], "running_var": []}
+    for batch in batches:
+        # The running statistics come from batch_norm itself, so a chain of single requests to
+        # it gives the very same numbers as this function.
+        _, mean, var = batch_norm(batch, mean, var, training=True, momentum=momentum)
+        batch_mean, variance, count = _batch_statistics(batch)
+        rows["mean"].append(batch_mean)
+        rows["variance"].append(variance)
+        rows["unbiased_variance"].append(variance * (count / (count - 1)))
+        rows["running_mean"].append(mean)
+        rows["running_var"].append(var)
+    return {key: np.stack(values) for key, values in rows.items()}

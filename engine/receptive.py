@@ -1,4 +1,4 @@
-"""Receptive fields of a stack of conv and pool layers on a square input, one axis at a time.
+"""Receptive fields of a stack of conv, pool and batch-norm layers, one axis at a time.
 
 With ``k_eff = d*(k - 1) + 1`` (the dilated kernel's extent) and, for the input, ``r_0 = 1``,
 ``j_0 = 1``, ``start_0 = 0`` (the centre of input pixel 0), layer n gives:
@@ -9,8 +9,11 @@ With ``k_eff = d*(k - 1) + 1`` (the dilated kernel's extent) and, for the input,
 - field on the previous layer ``k_eff_n``.
 
 Unit (y, x) of layer n is centred at ``start_n + y*j_n``; its field spans ``r_n`` pixels around it.
-Rows and columns follow the same rules, so every box is square in extent and one axis is computed.
-Layers are numbered from 0; "layer n" is the output of the n-th layer of the stack.
+Rows and columns follow the same rules (kernels are square), so field, jump and start are those of
+one axis; only the sizes differ on a non-square input (H, W), where rows are walked over H and
+columns over W. A batch-norm layer acts on each pixel alone: a 1x1 window, stride 1, no padding,
+so it leaves the geometry as it was. Layers are numbered from 0; "layer n" is the output of the
+n-th layer of the stack.
 """
 
 from __future__ import annotations
@@ -25,20 +28,25 @@ from numpy.typing import NDArray
 
 from engine.conv import conv2d_backward
 from engine.pool import avg_pool2d_backward
-from engine.shapes import OutputSize, conv_output_size, pool_output_size
+from engine.shapes import OutputSize, conv_output_size, pool_output_size, resolve_conv_padding
 
-LayerType = Literal["conv", "pool"]
+LayerType = Literal["conv", "pool", "batch_norm"]
+Size = int | tuple[int, int]
 
 
 @dataclass(frozen=True)
 class Layer:
-    """One conv or pool layer, square kernel. A pool's stride defaults to its kernel (PyTorch)."""
+    """One conv, pool or batch-norm layer, square kernel. A pool's stride defaults to its kernel
+    (PyTorch). ``padding`` is the padding before (top, left); ``padding_after`` differs from it only
+    for conv's "same" with an even extent, which pads the smaller half first (PyTorch)."""
 
     type: LayerType
     kernel_size: int
     stride: int
     padding: int = 0
     dilation: int = 1
+    padding_after: int | None = None
+    ceil_mode: bool = False
 
     @property
     def extent(self) -> int:
@@ -73,16 +81,23 @@ class Box:
 
 @dataclass(frozen=True)
 class LayerBox:
-    """A unit's window on one earlier layer (``layer`` -1 is the input image).
+    """A unit's window on one earlier layer (``layer`` -1 is the input image), whose map is
+    ``height`` x ``width``.
 
     ``box`` is the plain chain of windows, reaching into padding; ``clipped`` keeps only cells
     that exist (padding cells read nothing further down), None when the unit reads only padding.
     """
 
     layer: int
-    size: int
+    height: int
+    width: int
     box: Box
     clipped: Box | None
+
+    @property
+    def size(self) -> int | None:
+        """The side of a square map, None for a non-square one."""
+        return self.height if self.height == self.width else None
 
 
 @dataclass(frozen=True)
@@ -111,40 +126,70 @@ def _integer(value: Any, name: str, minimum: int, where: str) -> int:
 
 
 def parse_layer(spec: Mapping[str, Any] | Layer, index: int) -> Layer:
-    """A dict {"type", "kernel_size", "stride", "padding", "dilation"} -> Layer, checked."""
+    """A dict {"type", "kernel_size", "stride", "padding", "dilation", "ceil_mode"} -> Layer, checked.
+
+    conv's padding may be "same" (stride 1 only) or "valid", resolved here as PyTorch does; pool's
+    ``ceil_mode`` rounds its output size up. A batch_norm layer takes no geometry: 1x1, stride 1.
+    """
     if isinstance(spec, Layer):
-        spec = {
-            "type": spec.type,
-            "kernel_size": spec.kernel_size,
-            "stride": spec.stride,
-            "padding": spec.padding,
-            "dilation": spec.dilation,
-        }
+        return spec
     where = f"layer {index}"
     kind = spec.get("type")
+    if kind == "batch_norm":
+        return Layer("batch_norm", 1, 1)
     if kind not in ("conv", "pool"):
-        raise ValueError(f"{where}: type {kind!r} must be 'conv' or 'pool'")
-    if "kernel_size" not in spec:
-        raise ValueError(f"{where}: kernel_size is required")
+        raise ValueError(f"{where}: type {kind!r} must be 'conv', 'pool' or 'batch_norm'")
+    if spec.get("kernel_size") is None:
+        raise ValueError(f"{where}: kernel_size is required for {kind}")
     k = _integer(spec["kernel_size"], "kernel_size", 1, where)
     stride = spec.get("stride")
     s = (k if kind == "pool" else 1) if stride is None else _integer(stride, "stride", 1, where)
-    p = _integer(spec.get("padding", 0), "padding", 0, where)
     d = _integer(spec.get("dilation", 1), "dilation", 1, where)
-    return Layer(kind, k, s, p, d)
+    padding = spec.get("padding", 0)
+    after = None
+    if isinstance(padding, str):
+        if kind != "conv":
+            raise ValueError(f"{where}: padding {padding!r} is for conv only; give pool an int")
+        try:
+            p, after, _left, _right = resolve_conv_padding(padding, (k, k), (s, s), (d, d))
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+    else:
+        p = _integer(padding, "padding", 0, where)
+    ceil_mode = spec.get("ceil_mode", False)
+    if not isinstance(ceil_mode, bool):
+        raise ValueError(f"{where}: ceil_mode must be true or false, got {ceil_mode!r}")
+    if ceil_mode and kind != "pool":
+        raise ValueError(f"{where}: ceil_mode is for pool only")
+    return Layer(kind, k, s, p, d, None if after == p else after, ceil_mode)
 
 
 def _output_size(layer: Layer, size: int, index: int) -> OutputSize:
     try:
+        if layer.type == "batch_norm":
+            return OutputSize(size, f"{size} (unchanged)", True)
         if layer.type == "pool":
-            return pool_output_size(size, layer.kernel_size, layer.stride, layer.padding, layer.dilation)
-        return conv_output_size(size, layer.kernel_size, layer.stride, layer.padding, layer.dilation)
+            return pool_output_size(
+                size, layer.kernel_size, layer.stride, layer.padding, layer.dilation, layer.ceil_mode
+            )
+        padding = layer.padding if layer.padding_after is None else (layer.padding, layer.padding_after)
+        return conv_output_size(size, layer.kernel_size, layer.stride, padding, layer.dilation)
     except ValueError as error:
         raise ValueError(f"layer {index} ({layer.type}, input {size}x{size}): {error}") from None
 
 
+def input_sides(input_size: Size) -> tuple[int, int]:
+    """An int side or an (H, W) pair -> (H, W), checked."""
+    if isinstance(input_size, tuple):
+        height, width = input_size
+        return _integer(height, "input height", 1, "input"), _integer(width, "input width", 1, "input")
+    side = _integer(input_size, "input size", 1, "input")
+    return side, side
+
+
 def receptive_fields(input_size: int, layers: Sequence[Mapping[str, Any] | Layer]) -> list[LayerField]:
-    """Per layer: output size (floor shown), receptive field, jump, start, field on the previous layer."""
+    """Per layer along one axis of ``input_size`` pixels: output size (floor shown), receptive field,
+    jump, start, field on the previous layer."""
     size = _integer(input_size, "input size", 1, "input")
     field, jump, start = 1, 1, Fraction(0)
     result: list[LayerField] = []
@@ -178,9 +223,12 @@ def _clip(lo: int, hi: int, size: int) -> tuple[int, int] | None:
 
 
 def unit_field(
-    input_size: int, layers: Sequence[Mapping[str, Any] | Layer], layer: int, y: int, x: int
+    input_size: Size, layers: Sequence[Mapping[str, Any] | Layer], layer: int, y: int, x: int
 ) -> UnitField:
     """The input box of unit (y, x) of ``layer`` and its window on every earlier layer.
+
+    ``input_size`` is the side of a square input or its (H, W); rows are walked over H, columns
+    over W.
 
     Index ranges go back one layer at a time: lo' = lo*s - p, hi' = hi*s - p + k_eff - 1. The
     theoretical chain ends at [start + y*j - (r-1)/2, start + y*j + (r-1)/2] on the input; the
@@ -188,29 +236,31 @@ def unit_field(
     input pixels the unit depends on (it can be smaller than the theoretical box cut to the image,
     where a floor left rows unread).
     """
-    fields = receptive_fields(input_size, layers)
+    height, width = input_sides(input_size)
+    fields = receptive_fields(height, layers)
+    columns = fields if width == height else receptive_fields(width, layers)
     if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(fields):
         raise ValueError(f"unit layer {layer!r} must be a layer of the stack, 0 to {len(fields) - 1}")
     f = fields[layer]
-    n = f.output_size
-    if not (0 <= y < n and 0 <= x < n):
-        raise ValueError(f"unit ({y}, {x}) is outside layer {layer}'s {n}x{n} output")
+    n, m = f.output_size, columns[layer].output_size
+    if not (0 <= y < n and 0 <= x < m):
+        raise ValueError(f"unit ({y}, {x}) is outside layer {layer}'s {n}x{m} output")
     rows, cols = (y, y), (x, x)
     rows_c: tuple[int, int] | None = rows
     cols_c: tuple[int, int] | None = cols
     boxes: list[LayerBox] = []
-    for below in reversed(fields[: layer + 1]):
-        lay, size = below.layer, below.input_size
+    for below, beside in zip(reversed(fields[: layer + 1]), reversed(columns[: layer + 1]), strict=True):
+        lay, h, w = below.layer, below.input_size, beside.input_size
         rows = _back(rows, lay)
         cols = _back(cols, lay)
-        rows_c = None if rows_c is None else _clip(*_back(rows_c, lay), size)
-        cols_c = None if cols_c is None else _clip(*_back(cols_c, lay), size)
+        rows_c = None if rows_c is None else _clip(*_back(rows_c, lay), h)
+        cols_c = None if cols_c is None else _clip(*_back(cols_c, lay), w)
         clipped = (
             None if rows_c is None or cols_c is None else Box(rows_c[0], cols_c[0], rows_c[1], cols_c[1])
         )
         if clipped is None:
             rows_c = cols_c = None
-        boxes.append(LayerBox(below.index - 1, size, Box(rows[0], cols[0], rows[1], cols[1]), clipped))
+        boxes.append(LayerBox(below.index - 1, h, w, Box(rows[0], cols[0], rows[1], cols[1]), clipped))
     return UnitField(
         layer=layer,
         y=y,
@@ -245,29 +295,36 @@ def three_3x3_against_7x7(channels: int) -> dict[str, dict[str, int]]:
 
 
 def effective_receptive_field(
-    input_size: int, layers: Sequence[Mapping[str, Any] | Layer], layer: int, y: int, x: int
+    input_size: Size, layers: Sequence[Mapping[str, Any] | Layer], layer: int, y: int, x: int
 ) -> NDArray[np.float64]:
     """|d unit / d input| with all-ones conv kernels and average pools, normalised to max 1.
 
     A gradient of 1 at unit (y, x) of ``layer`` goes back through the engine's own backward passes
-    (conv2d_backward, avg_pool2d_backward); the result has shape (input_size, input_size). Its
+    (conv2d_backward, avg_pool2d_backward); the result has shape (H, W) of ``input_size`` (a side
+    or a pair); batch-norm layers pass the gradient through unchanged. Its
     support lies inside the clipped box; for stride-1 stacks it peaks at the centre and falls off
     like a Gaussian, because the centre is reached by the most paths.
     """
-    fields = receptive_fields(input_size, layers)
-    unit_field(input_size, layers, layer, y, x)  # checks the unit
-    n = fields[layer].output_size
-    grad: NDArray[np.float64] = np.zeros((1, 1, n, n))
+    height, width = input_sides(input_size)
+    fields = receptive_fields(height, layers)
+    columns = fields if width == height else receptive_fields(width, layers)
+    unit_field((height, width), layers, layer, y, x)  # checks the unit
+    grad: NDArray[np.float64] = np.zeros((1, 1, fields[layer].output_size, columns[layer].output_size))
     grad[0, 0, y, x] = 1.0
-    for f in reversed(fields[: layer + 1]):
-        lay, size = f.layer, f.input_size
-        shape = (1, 1, size, size)
+    for f, g in zip(reversed(fields[: layer + 1]), reversed(columns[: layer + 1]), strict=True):
+        lay = f.layer
+        shape = (1, 1, f.input_size, g.input_size)
+        if lay.type == "batch_norm":
+            continue
         if lay.type == "pool" and lay.dilation == 1:
-            back = avg_pool2d_backward(grad, shape, lay.kernel_size, lay.stride, lay.padding)
+            back = avg_pool2d_backward(grad, shape, lay.kernel_size, lay.stride, lay.padding, lay.ceil_mode)
         else:
             k = lay.kernel_size
             weight = np.full((1, 1, k, k), 1.0 if lay.type == "conv" else 1.0 / (k * k))
-            back = conv2d_backward(grad, np.zeros(shape), weight, lay.stride, lay.padding, lay.dilation)[0]
+            padding: Any = lay.padding
+            if lay.padding_after is not None:
+                padding = "same"  # the only way padding differs before and after
+            back = conv2d_backward(grad, np.zeros(shape), weight, lay.stride, padding, lay.dilation)[0]
         grad = np.asarray(back, dtype=np.float64)
     result: NDArray[np.float64] = np.abs(grad[0, 0])
     peak = float(result.max())

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio
 import numpy as np
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
 from numpy.typing import NDArray
 from pydantic import TypeAdapter, ValidationError
-from starlette.concurrency import run_in_threadpool
 
+from app.cache import json_bytes_response
 from app.errors import ApiError, limit_error
 from app.images import DecodedImage, decode_image, map_png, png_data_url, read_upload
 from app.schemas import (
@@ -327,6 +329,20 @@ def compute_feature_maps(
     )
 
 
+def upload_limiter(state: Any) -> anyio.CapacityLimiter:
+    """The app's limit on uploads computed at once (``max_concurrent_uploads``), made on first use.
+
+    Decoding allocates several times the decoded pixels; without a bound, a burst of large
+    uploads would take every thread of the pool and the memory with it. Requests past the bound
+    wait in the event loop, holding neither a thread nor their decoded image.
+    """
+    limiter: anyio.CapacityLimiter | None = getattr(state, "upload_limiter", None)
+    if limiter is None:
+        limiter = anyio.CapacityLimiter(state.settings.max_concurrent_uploads)
+        state.upload_limiter = limiter
+    return limiter
+
+
 @router.post(
     "/api/feature-maps",
     response_model=FeatureMapsResponse,
@@ -360,7 +376,7 @@ async def feature_maps(
     grayscale: Annotated[
         bool, Form(description="Decode to one grey channel (ITU-R 601 luma) instead of RGB.")
     ] = False,
-) -> FeatureMapsResponse:
+) -> Response:
     settings: Settings = request.app.state.settings
     if image is None:
         raise ApiError(
@@ -372,4 +388,11 @@ async def feature_maps(
         )
     specs, default_stack = parse_layers(layers, settings.max_layers)
     data = await read_upload(image, settings.max_upload_bytes)
-    return await run_in_threadpool(compute_feature_maps, data, specs, default_stack, grayscale, settings)
+
+    def answer() -> Response:
+        # Encoded in the worker thread as well: returned as a model, FastAPI would validate and
+        # encode it (every map as base64 text) on the event loop, holding up every other request.
+        result = compute_feature_maps(data, specs, default_stack, grayscale, settings)
+        return json_bytes_response(result.model_dump_json(by_alias=True).encode())
+
+    return await anyio.to_thread.run_sync(answer, limiter=upload_limiter(request.app.state))

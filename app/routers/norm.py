@@ -9,15 +9,23 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from app import examples
 from app.dependencies import SettingsDep
-from app.ops.norm import batch_norm_backward_job, batch_norm_job
+from app.ops.norm import batch_norm_backward_job, batch_norm_job, batch_norm_steps_result
 from app.routers.common import result_responses, stream_responses
-from app.schemas import BatchNormBackwardRequest, BatchNormRequest, BatchNormResult, GradientsResult
+from app.schemas import (
+    BatchNormBackwardRequest,
+    BatchNormRequest,
+    BatchNormResult,
+    BatchNormStepsRequest,
+    BatchNormStepsResult,
+    GradientsResult,
+)
 from app.streaming import NDJSONResponse, respond, respond_stream
 
 router = APIRouter(prefix="/api", tags=["normalisation"])
 
 ForwardBody = Annotated[BatchNormRequest, Body(openapi_examples=examples.BATCH_NORM)]
 BackwardBody = Annotated[BatchNormBackwardRequest, Body(openapi_examples=examples.BATCH_NORM_BACKWARD)]
+StepsBody = Annotated[BatchNormStepsRequest, Body(openapi_examples=examples.BATCH_NORM_STEPS)]
 
 
 @router.post("/batch-norm", summary="batch_norm", responses=result_responses(BatchNormResult))
@@ -58,3 +66,16 @@ def batch_norm_backward(body: BackwardBody, settings: SettingsDep) -> JSONRespon
 def batch_norm_backward_frames(body: BackwardBody, settings: SettingsDep) -> StreamingResponse:
     """Per channel: one sums frame (grad_bias, grad_weight), then one grad_input frame per value."""
     return respond_stream(batch_norm_backward_job(body, settings), settings)
+
+
+@router.post(
+    "/batch-norm/steps",
+    summary="batch_norm, several training steps",
+    responses=result_responses(BatchNormStepsResult),
+)
+def batch_norm_steps(body: StepsBody, settings: SettingsDep) -> JSONResponse:
+    """Train one layer on the batches in order: step t is `POST /api/batch-norm` with training on
+    batch t and the running statistics step t - 1 returned. Per step and channel: the batch mean,
+    its biased variance (which normalises the batch), its unbiased variance (which the running
+    variance moves towards) and the running statistics after the step."""
+    return JSONResponse(batch_norm_steps_result(body, settings))

@@ -16,6 +16,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from app.security import content_security_policy
+
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "static"
 I18N_DIR = STATIC_DIR / "i18n"
@@ -43,8 +45,11 @@ SCENES: tuple[Scene, ...] = (
     Scene("pool", "scenes/pool.html", "scenes/pool.js"),
     Scene("backward", "scenes/backward.html", "scenes/backward.js"),
     Scene("transposed", "scenes/transposed.html", "scenes/transposed.js"),
-    Scene("architectures", "scenes/architectures.html", "scenes/architectures.js"),
     Scene("receptive-field", "scenes/receptive.html", "scenes/receptive.js"),
+    Scene("batch-norm", "scenes/batch_norm.html", "scenes/batch_norm.js"),
+    Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one.js"),
+    Scene("feature-maps", "scenes/feature_maps.html", "scenes/feature_maps.js"),
+    Scene("architectures", "scenes/architectures.html", "scenes/architectures.js"),
 )
 SCENES_BY_SLUG = {scene.slug: scene for scene in SCENES}
 
@@ -90,15 +95,6 @@ def negotiate_language(request: Request) -> tuple[str, bool]:
     return parse_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE, False
 
 
-def _csp(frame_ancestors: str) -> str:
-    # No inline script and no third-party origin: every script is a module under /static.
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-        f"frame-ancestors {frame_ancestors}"
-    )
-
-
 def _render(request: Request, template: str, *, embed: bool, scene: Scene | None) -> HTMLResponse:
     lang, explicit = negotiate_language(request)
     table = strings(lang)
@@ -119,6 +115,7 @@ def _render(request: Request, template: str, *, embed: bool, scene: Scene | None
         "config_json": json.dumps(
             {
                 "maxFrames": getattr(settings, "max_frames", 20_000),
+                "maxLayers": getattr(settings, "max_layers", 8),
                 "scene": scene.slug if scene else None,
                 "embed": embed,
             }
@@ -126,9 +123,10 @@ def _render(request: Request, template: str, *, embed: bool, scene: Scene | None
     }
     response = templates.TemplateResponse(request, template, context)
     if embed:
-        response.headers["Content-Security-Policy"] = _csp("*")
+        ancestors = getattr(settings, "embed_frame_ancestors", "*")  # "*" or the configured allow-list
+        response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
     else:
-        response.headers["Content-Security-Policy"] = _csp("'self'")
+        response.headers["Content-Security-Policy"] = content_security_policy("'self'")
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Content-Language"] = "zh-Hans" if lang == "zh" else "en"
     response.headers["Vary"] = "Accept-Language, Cookie"

@@ -34,6 +34,19 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "effective": True,
         },
     },
+    "photo": {
+        "summary": "A 48x64 photo: a 'same' conv, batch norm, a ceil_mode pool; unit (5, 7) of the pool",
+        "value": {
+            "input_height": 48,
+            "input_width": 64,
+            "layers": [
+                {"type": "conv", "kernel_size": 3, "padding": "same"},
+                {"type": "batch_norm"},
+                {"type": "pool", "kernel_size": 2, "ceil_mode": True},
+            ],
+            "unit": {"layer": 2, "y": 5, "x": 7},
+        },
+    },
     "strided": {
         "summary": "Stride and dilation: a 7x7 stride-2 conv, a 3x3 pool, a dilated 3x3 conv",
         "value": {
@@ -56,17 +69,52 @@ def _box(box: Box | None) -> dict[str, int] | None:
     return None if box is None else asdict(box)
 
 
-def _layer(f: LayerField) -> dict[str, Any]:
+def _layer(f: LayerField, g: LayerField) -> dict[str, Any]:
+    """One layer's entry from its row field ``f`` and column field ``g`` (the same on a square input)."""
+    square = f.output_size == g.output_size and f.input_size == g.input_size
+    lay = f.layer
     return {
         "index": f.index,
-        **asdict(f.layer),
-        "output_size": f.output_size,
-        "derivation": f.derivation,
+        "type": lay.type,
+        "kernel_size": lay.kernel_size,
+        "stride": lay.stride,
+        "padding": lay.padding,
+        "dilation": lay.dilation,
+        "ceil_mode": lay.ceil_mode,
+        "output_size": f.output_size if square else None,
+        "output_height": f.output_size,
+        "output_width": g.output_size,
+        "derivation": f.derivation if square else f"height: {f.derivation}; width: {g.derivation}",
         "receptive_field": f.receptive_field,
         "jump": f.jump,
         "start": f.start,
         "field_on_previous": f.field_on_previous,
     }
+
+
+def _sides(body: ReceptiveFieldRequest) -> tuple[int, int]:
+    """(H, W): input_size for a square input, or input_height and input_width, never a mix."""
+    pair = (body.input_height, body.input_width)
+    if body.input_size is not None:
+        if pair != (None, None):
+            raise ApiError(
+                422,
+                "invalid_value",
+                "give input_size (a square input) or input_height and input_width, not both",
+                "input_size",
+            )
+        return body.input_size, body.input_size
+    if body.input_height is None or body.input_width is None:
+        field = "input_size"
+        if pair != (None, None):
+            field = "input_width" if body.input_width is None else "input_height"
+        raise ApiError(
+            422,
+            "missing_field",
+            "the input's size is required: input_size for a square input, or input_height and input_width",
+            field,
+        )
+    return body.input_height, body.input_width
 
 
 def _engine_error(error: ValueError) -> ApiError:
@@ -77,28 +125,34 @@ def _engine_error(error: ValueError) -> ApiError:
     return ApiError(422, "invalid_layer" if match else "invalid_value", message, field)
 
 
-def _check_limits(body: ReceptiveFieldRequest, settings: Settings) -> None:
+def _check_limits(body: ReceptiveFieldRequest, sides: tuple[int, int], settings: Settings) -> None:
     if len(body.layers) > settings.max_receptive_layers:
         what = f"`layers` has {len(body.layers)} layers, more than"
         raise limit_error(what, "max_receptive_layers", settings.max_receptive_layers, "layers")
-    if body.input_size > settings.max_receptive_input:
-        what = f"input_size {body.input_size} is more than"
-        raise limit_error(what, "max_receptive_input", settings.max_receptive_input, "input_size")
+    names = ("input_size", "input_size") if body.input_size is not None else ("input_height", "input_width")
+    for name, side in zip(names, sides, strict=True):
+        if side > settings.max_receptive_input:
+            what = f"{name} {side} is more than"
+            raise limit_error(what, "max_receptive_input", settings.max_receptive_input, name)
 
 
 def _effective(
-    body: ReceptiveFieldRequest, layers: list[dict[str, Any]], fields: list[LayerField], settings: Settings
+    body: ReceptiveFieldRequest,
+    sides: tuple[int, int],
+    layers: list[dict[str, Any]],
+    fields: list[tuple[LayerField, LayerField]],
+    settings: Settings,
 ) -> dict[str, Any]:
     unit = body.unit
     if unit is None:
         raise ApiError(422, "invalid_value", "effective needs a unit: send unit {layer, y, x}", "effective")
     # The backward pass of each layer reads every tap of every output position once.
-    work = sum(f.output_size**2 * f.layer.kernel_size**2 for f in fields[: unit.layer + 1])
+    work = sum(f.output_size * g.output_size * f.layer.kernel_size**2 for f, g in fields[: unit.layer + 1])
     if work > settings.max_work:
         raise limit_error(
             f"the effective field needs {work:,} window reads, more than", "max_work", settings.max_work
         )
-    grid = effective_receptive_field(body.input_size, layers, unit.layer, unit.y, unit.x)
+    grid = effective_receptive_field(sides, layers, unit.layer, unit.y, unit.x)
     rows, cols = np.nonzero(grid)
     support = (
         {"top": int(rows.min()), "left": int(cols.min()), "bottom": int(rows.max()), "right": int(cols.max())}
@@ -119,10 +173,14 @@ def _effective(
     responses=result_responses(ReceptiveFieldResponse),
 )
 def receptive_field(body: ReceptiveBody, settings: SettingsDep) -> JSONResponse:
-    """For each layer of a stack of conv and pool layers on a square input: the output size (with the
-    floor shown), the receptive field on the input r_n = r_(n-1) + (k_eff - 1) * j_(n-1), the jump
+    """For each layer of a stack of conv, pool and batch-norm layers on an input of `input_size`
+    squared, or `input_height` x `input_width`: the output size (with the floor shown), the
+    receptive field on the input r_n = r_(n-1) + (k_eff - 1) * j_(n-1), the jump
     j_n = j_(n-1) * stride, the start (centre of unit 0's field) and the field on the previous layer
-    k_eff = dilation*(kernel_size - 1) + 1.
+    k_eff = dilation*(kernel_size - 1) + 1. A conv's padding may be "same" (stride 1) or "valid"
+    and comes back resolved; a pool may round up with `ceil_mode`; a `batch_norm` layer acts on each
+    pixel alone (1x1, stride 1), so it leaves the geometry unchanged. On a non-square input
+    `output_size` (and each box's `size`) is null: read `output_height` and `output_width`.
 
     With `unit` {layer, y, x} (layer 0 is the first layer's output): the unit's box on the input (it
     may reach into padding), the box clipped to the pixels it actually depends on, and its window on
@@ -132,13 +190,21 @@ def receptive_field(body: ReceptiveBody, settings: SettingsDep) -> JSONResponse:
     Limits: `max_receptive_layers` layers, `max_receptive_input` for input_size, `max_work` for the effective
     field (413).
     """
-    _check_limits(body, settings)
+    sides = _sides(body)
+    _check_limits(body, sides, settings)
     layers = [layer.model_dump() for layer in body.layers]
     try:
-        fields = receptive_fields(body.input_size, layers)
-        result: dict[str, Any] = {"input_size": body.input_size, "layers": [_layer(f) for f in fields]}
+        rows = receptive_fields(sides[0], layers)
+        columns = rows if sides[0] == sides[1] else receptive_fields(sides[1], layers)
+        fields = list(zip(rows, columns, strict=True))
+        result: dict[str, Any] = {
+            "input_size": body.input_size,
+            "input_height": sides[0],
+            "input_width": sides[1],
+            "layers": [_layer(f, g) for f, g in fields],
+        }
         if body.unit is not None:
-            unit = unit_field(body.input_size, layers, body.unit.layer, body.unit.y, body.unit.x)
+            unit = unit_field(sides, layers, body.unit.layer, body.unit.y, body.unit.x)
             result["unit"] = {
                 "layer": unit.layer,
                 "y": unit.y,
@@ -147,12 +213,19 @@ def receptive_field(body: ReceptiveBody, settings: SettingsDep) -> JSONResponse:
                 "input_box": _box(unit.input_box),
                 "clipped_box": _box(unit.clipped_box),
                 "boxes": [
-                    {"layer": b.layer, "size": b.size, "box": _box(b.box), "clipped": _box(b.clipped)}
+                    {
+                        "layer": b.layer,
+                        "size": b.size,
+                        "height": b.height,
+                        "width": b.width,
+                        "box": _box(b.box),
+                        "clipped": _box(b.clipped),
+                    }
                     for b in unit.boxes
                 ],
             }
         if body.effective:
-            result["effective"] = _effective(body, layers, fields, settings)
+            result["effective"] = _effective(body, sides, layers, fields, settings)
     except ValueError as error:
         raise _engine_error(error) from None
     return JSONResponse(result)

@@ -68,13 +68,22 @@ def _forward(
         if training:
             total = float(values.sum())
             mean = total / m
-            var = float(((values - mean) ** 2).sum()) / m
+            squares = (values - mean) ** 2
+            sum_squares = float(squares.sum())
+            var = sum_squares / m
             unbiased = var * m / (m - 1)
             frame |= {"values": values.tolist(), "count": m, "sum": total}
+            # Each value's deviation and its square, so a page can show the variance being formed.
+            frame |= {
+                "deviations": (values - mean).tolist(),
+                "squared_deviations": squares.tolist(),
+                "sum_squared_deviations": sum_squares,
+            }
             new_mean, new_var = (1 - mom) * old_mean + mom * mean, (1 - mom) * old_var + mom * unbiased
         else:
             mean, var, unbiased = old_mean, old_var, None
             frame |= {"values": None, "count": None, "sum": None}
+            frame |= {"deviations": None, "squared_deviations": None, "sum_squared_deviations": None}
             new_mean, new_var = old_mean, old_var
         std = math.sqrt(var + eps)
         frame |= {

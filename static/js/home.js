@@ -2,6 +2,7 @@
 import { t, num } from "./i18n.js";
 import { diverging, inkFor, maxAbs } from "./colour.js";
 import { postJson } from "./stream.js";
+import { drawSample } from "./scenes/feature_maps_photo.js";
 
 function plane(ctx, values, x0, y0, cell, colour, outline = null) {
   values.forEach((line, r) =>
@@ -118,6 +119,44 @@ const PREVIEWS = {
     sign(ctx, "→", 150);
     plane(ctx, output, 180, 46, cell, diverging(maxAbs(output)), [0, 0, 1]);
   },
+  async "batch-norm"(canvas) {
+    // two samples x two channels of 3x3; channel 0 of both samples (outlined) is normalised together
+    const result = await postJson("/api/batch-norm", {
+      input: { shape: [2, 2, 3, 3], kind: "integers", seed: 1, low: 0, high: 9 },
+      training: true,
+    });
+    const input = result.inputs.input;
+    const output = result.output;
+    const ctx = prepare(canvas);
+    const cell = 18;
+    const inScale = diverging(maxAbs(input));
+    const outScale = diverging(maxAbs(output));
+    for (let n = 0; n < 2; n += 1) {
+      for (let c = 0; c < 2; c += 1) {
+        const y = 12 + n * 62;
+        ctx.font = "11px system-ui, sans-serif";
+        plane(ctx, input[n][c], 6 + c * 60, y, cell, inScale, c === 0 ? [0, 0, 3] : null);
+        ctx.font = "8px system-ui, sans-serif"; // decimals in small cells
+        plane(ctx, output[n][c], 156 + c * 60, y, cell, outScale, c === 0 ? [0, 0, 3] : null);
+      }
+    }
+    sign(ctx, "→", 136);
+  },
+  async "one-by-one"(canvas) {
+    // inception (3a): weights without 1x1s, with 1x1 reductions, and with the pool projection too
+    const result = await postJson("/api/inception", {});
+    const ctx = prepare(canvas);
+    ctx.textAlign = "left";
+    const most = Math.max(...result.designs.map((d) => d.weights));
+    result.designs.forEach((d, i) => {
+      const y = 14 + i * 42;
+      ctx.fillStyle = i === 0 ? "#c45a00" : "#1f3b63";
+      ctx.fillRect(8, y, Math.max(2, (d.weights / most) * 180), 24);
+      ctx.fillStyle = "#1d2430";
+      ctx.fillText(d.weights.toLocaleString("en-US"), 196, y + 8);
+      ctx.fillText(`→ ${d.output_channels}`, 196, y + 20);
+    });
+  },
   async architectures(canvas) {
     // VGG-16: each stage's share of the parameters (blue) and of the MACs (orange)
     const response = await fetch("/api/architectures/vgg16");
@@ -146,6 +185,23 @@ const PREVIEWS = {
       ctx.fillStyle = "#c45a00";
       ctx.fillRect(50, y + rowH / 2, Math.max(1, (s.macs / net.total_macs) * 220), rowH / 2 - 2);
     });
+  },
+  async "feature-maps"(canvas) {
+    // the page's drawn sample through one Sobel layer: the picture, then its x and y maps (grey)
+    const blob = await new Promise((resolve) => drawSample("shapes").toBlob(resolve, "image/png"));
+    const form = new FormData();
+    form.append("image", blob, "shapes.png");
+    form.append("layers", JSON.stringify([{ type: "conv", bank: "sobel", activation: "relu" }]));
+    const response = await fetch("/api/feature-maps", { method: "POST", body: form });
+    if (!response.ok) throw new Error(response.statusText);
+    const result = await response.json();
+    const urls = [result.input.png, ...result.layers[0].maps.map((m) => m.png)];
+    const images = await Promise.all(
+      urls.map((url) => new Promise((resolve, reject) => Object.assign(new Image(), { onload: (e) => resolve(e.target), onerror: reject, src: url }))),
+    );
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    images.forEach((img, i) => ctx.drawImage(img, 4 + i * 92, 36, 88, 66));
   },
   async "receptive-field"(canvas) {
     // two 3x3 convs on 5x5: a unit of the second layer (dark) sees 3x3 of the first, 5x5 of the input

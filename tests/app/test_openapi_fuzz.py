@@ -31,3 +31,12 @@ def test_no_request_gets_a_server_error(case: schemathesis.Case) -> None:
     assert response.status_code < 500, response.text
     if response.status_code >= 400 and case.path.startswith("/api/"):
         assert "error" in response.json(), response.text
+
+
+def test_every_documented_operation_is_fuzzed() -> None:
+    """The parametrisation above covers the whole document: no operation is skipped as unparsable."""
+    document = create_app(LIMITS).openapi()
+    documented = {(method.upper(), path) for path, methods in document["paths"].items() for method in methods}
+    fuzzed = {(op.ok().method.upper(), op.ok().path) for op in schema.get_all_operations()}
+    assert fuzzed == documented
+    assert len(documented) >= 20

@@ -185,7 +185,7 @@ def test_effective_field_is_peaked_inside_the_box() -> None:
         ),
         ([conv(3, s=0)], "layer 0: stride 0 must be at least 1"),
         ([conv(3), pool(2, 2, 2)], "layer 1 (pool, input 8x8): pooling padding 2 must be at most half"),
-        ([{"type": "dense", "kernel_size": 3}], "layer 0: type 'dense' must be 'conv' or 'pool'"),
+        ([{"type": "dense", "kernel_size": 3}], "layer 0: type 'dense' must be 'conv', 'pool' or"),
         ([{"type": "conv"}], "layer 0: kernel_size is required"),
         ([conv(3, p=-1)], "layer 0: padding -1 must not be negative"),
     ],

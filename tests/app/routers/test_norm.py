@@ -102,3 +102,79 @@ def test_batch_norm_backward_matches_torch_autograd(
     replayed = replay_batch_norm_backward(lines.frames, result["shapes"]["input"])
     for actual, name in zip(replayed, ("grad_input", "grad_weight", "grad_bias"), strict=True):
         close(actual, result[name])
+
+
+def _batches(steps: int, seed: int = 1, shape: tuple[int, ...] = (4, 2, 3, 3)) -> list[dict[str, Any]]:
+    return [{"shape": list(shape), "seed": seed + t, "low": 0, "high": 9} for t in range(steps)]
+
+
+@pytest.mark.parametrize("momentum", [0.1, 0.5, 1.0])
+def test_steps_equal_torch_applied_step_after_step_and_a_chain_of_requests(
+    momentum: float, post: Any, close: Any, tensors: Any
+) -> None:
+    specs = _batches(6)
+    result = post("/api/batch-norm/steps", {"inputs": specs, "momentum": momentum})
+    assert result["steps"] == 6
+    assert result["start"] == {"running_mean": [0.0, 0.0], "running_var": [1.0, 1.0]}
+    mean, var = torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
+    chained = {"running_mean": [0.0, 0.0], "running_var": [1.0, 1.0]}
+    for t, spec in enumerate(specs):
+        single = post("/api/batch-norm", {"input": spec, "training": True, "momentum": momentum, **chained})
+        x = tensors(single)["input"]
+        assert x is not None
+        F.batch_norm(x, mean, var, training=True, momentum=momentum)  # updates mean and var in place
+        close(result["running_mean"][t], mean)
+        close(result["running_var"][t], var)
+        close(result["mean"][t], x.mean(dim=(0, 2, 3)))
+        close(result["variance"][t], x.var(dim=(0, 2, 3), unbiased=False))
+        close(result["unbiased_variance"][t], x.var(dim=(0, 2, 3), unbiased=True))
+        # Step t is the single endpoint on the statistics step t - 1 returned: the same numbers.
+        chained = {"running_mean": single["running_mean"], "running_var": single["running_var"]}
+        assert [chained["running_mean"], chained["running_var"]] == [
+            result["running_mean"][t],
+            result["running_var"][t],
+        ]
+
+
+def test_steps_start_from_given_running_statistics(post: Any, close: Any) -> None:
+    body = {"inputs": _batches(2, shape=(2, 1, 2, 2)), "running_mean": [3.0], "running_var": [0.5]}
+    result = post("/api/batch-norm/steps", body)
+    assert result["start"] == {"running_mean": [3.0], "running_var": [0.5]}
+    first = post(
+        "/api/batch-norm",
+        {"input": body["inputs"][0], "training": True, "running_mean": [3.0], "running_var": [0.5]},
+    )
+    close(result["running_mean"][0], first["running_mean"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field", "text"),
+    [
+        ({"inputs": []}, 422, "inputs", "at least 1"),
+        ({"inputs": _batches(33, shape=(2, 1, 2, 2))}, 422, "inputs", "at most 32"),
+        (
+            {"inputs": [{"shape": [2, 2, 2, 2]}, {"shape": [2, 3, 2, 2]}]},
+            422,
+            "inputs",
+            "inputs[1] has 3 channels",
+        ),
+        ({"inputs": [{"shape": [1, 1, 1, 1]}]}, 422, "inputs", "more than 1 value per channel"),
+        ({"inputs": [{"shape": [2, 2, 2]}]}, 422, "inputs[0]", "(N, C, H, W)"),
+        (
+            {"inputs": _batches(2), "running_mean": [0.0]},
+            422,
+            "running_mean",
+            "running_mean must have shape (2,)",
+        ),
+        ({"inputs": _batches(2), "momentum": 2}, 422, "momentum", "momentum"),
+        ({"inputs": [{"shape": [8, 2, 160, 160]}] * 3}, 413, "inputs", "max_tensor_elements"),
+    ],
+)
+def test_steps_refuse_bad_bodies_with_a_clear_error(
+    client: Any, body: dict[str, Any], status: int, field: str, text: str
+) -> None:
+    response = client.post("/api/batch-norm/steps", json=body)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert text in error["message"]

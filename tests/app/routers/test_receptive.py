@@ -42,7 +42,10 @@ def test_fields_per_layer(post: Callable[[str, dict[str, Any]], dict[str, Any]])
         "stride": 2,
         "padding": 0,
         "dilation": 1,
+        "ceil_mode": False,
         "output_size": 16,
+        "output_height": 16,
+        "output_width": 16,
         "derivation": "(32 - 2) / 2 + 1 = 16",
         "receptive_field": 8,
         "jump": 2,
@@ -171,3 +174,202 @@ def test_limits_are_413() -> None:
     assert too_much.status_code == 413
     assert too_much.json()["error"]["limit"]["name"] == "max_work"
     assert client.post(URL, json={**heavy, "effective": False}).status_code == 200
+
+
+# Non-square inputs, "same"/"valid" padding, ceil_mode and batch norm: the geometry of a photo's stack
+# (the feature-maps page sends each layer's params as run).
+
+PHOTO_STACK = [
+    {"type": "conv", "kernel_size": 3, "padding": "same"},
+    {"type": "batch_norm"},
+    {"type": "pool", "kernel_size": 2},
+]
+
+
+def test_non_square_input_boxes_by_hand(post: Callable[[str, dict[str, Any]], dict[str, Any]]) -> None:
+    """6x10 input; conv 3 'same' -> 6x10; batch norm -> 6x10; pool 2 -> 3x5. Pool unit (2, 4) reads
+    rows 4..5, cols 8..9 of the batch norm (and so of the conv); the conv's 3x3 windows widen that
+    by one on each side: rows 3..6, cols 7..10 on the input, of which row 6 and col 10 are padding."""
+    result = post(
+        URL,
+        {"input_height": 6, "input_width": 10, "layers": PHOTO_STACK, "unit": {"layer": 2, "y": 2, "x": 4}},
+    )
+    assert (result["input_size"], result["input_height"], result["input_width"]) == (None, 6, 10)
+    layers = result["layers"]
+    assert [(la["output_height"], la["output_width"]) for la in layers] == [(6, 10), (6, 10), (3, 5)]
+    assert [la["output_size"] for la in layers] == [None, None, None]
+    assert [la["padding"] for la in layers] == [1, 0, 0]
+    assert [la["receptive_field"] for la in layers] == [3, 3, 4]
+    assert [la["jump"] for la in layers] == [1, 1, 2]
+    assert [la["start"] for la in layers] == [0.0, 0.0, 0.5]
+    assert layers[1]["type"] == "batch_norm"
+    assert layers[1]["derivation"] == "height: 6 (unchanged); width: 10 (unchanged)"
+    assert layers[2]["derivation"] == "height: (6 - 2) / 2 + 1 = 3; width: (10 - 2) / 2 + 1 = 5"
+    unit = result["unit"]
+    assert unit["centre"] == [4.5, 8.5]
+    assert [b["layer"] for b in unit["boxes"]] == [1, 0, -1]
+    assert [(b["size"], b["height"], b["width"]) for b in unit["boxes"]] == [(None, 6, 10)] * 3
+    assert unit["boxes"][0]["box"] == {"top": 4, "left": 8, "bottom": 5, "right": 9}
+    assert unit["boxes"][1]["box"] == {"top": 4, "left": 8, "bottom": 5, "right": 9}
+    assert unit["input_box"] == {"top": 3, "left": 7, "bottom": 6, "right": 10}
+    assert unit["clipped_box"] == {"top": 3, "left": 7, "bottom": 5, "right": 9}
+
+
+def test_batch_norm_alone_keeps_each_pixel(post: Callable[[str, dict[str, Any]], dict[str, Any]]) -> None:
+    result = post(
+        URL,
+        {
+            "input_height": 4,
+            "input_width": 5,
+            "layers": [{"type": "batch_norm"}],
+            "unit": {"layer": 0, "y": 1, "x": 4},
+        },
+    )
+    assert result["layers"][0]["receptive_field"] == 1
+    assert result["unit"]["input_box"] == {"top": 1, "left": 4, "bottom": 1, "right": 4}
+    assert result["unit"]["clipped_box"] == result["unit"]["input_box"]
+
+
+def test_ceil_mode_pool_reaches_past_the_input(post: Callable[[str, dict[str, Any]], dict[str, Any]]) -> None:
+    """5x7, pool 2 with ceil_mode: (5 - 2)/2 + 1 = 2.5 -> 3 rows, (7 - 2)/2 + 1 = 3.5 -> 4 columns; the
+    last unit's window hangs one row and one column past the input."""
+    body = {
+        "input_height": 5,
+        "input_width": 7,
+        "layers": [{"type": "pool", "kernel_size": 2, "ceil_mode": True}],
+        "unit": {"layer": 0, "y": 2, "x": 3},
+        "effective": True,
+    }
+    result = post(URL, body)
+    layer = result["layers"][0]
+    assert (layer["output_height"], layer["output_width"], layer["ceil_mode"]) == (3, 4, True)
+    assert result["unit"]["input_box"] == {"top": 4, "left": 6, "bottom": 5, "right": 7}
+    assert result["unit"]["clipped_box"] == {"top": 4, "left": 6, "bottom": 4, "right": 6}
+    effective = result["effective"]
+    assert (len(effective["map"]), len(effective["map"][0])) == (5, 7)
+    assert effective["support"] == result["unit"]["clipped_box"]
+    assert effective["peak"] == [4, 6]
+
+
+def test_same_padding_with_an_even_kernel_pads_less_before(
+    post: Callable[[str, dict[str, Any]], dict[str, Any]],
+) -> None:
+    """A 4x4 'same' conv pads 3 in all: 1 before, 2 after (PyTorch), so an 8x8 input stays 8x8 and unit
+    (7, 0) reads rows 6..9 (two padding rows below) and columns -1..2."""
+    body = {
+        "input_size": 8,
+        "layers": [{"type": "conv", "kernel_size": 4, "padding": "same"}],
+        "unit": {"layer": 0, "y": 7, "x": 0},
+    }
+    result = post(URL, body)
+    layer = result["layers"][0]
+    assert (layer["padding"], layer["output_size"], layer["start"]) == (1, 8, 0.5)
+    assert result["unit"]["input_box"] == {"top": 6, "left": -1, "bottom": 9, "right": 2}
+    assert result["unit"]["clipped_box"] == {"top": 6, "left": 0, "bottom": 7, "right": 2}
+    valid = post(URL, {"input_size": 8, "layers": [{"type": "conv", "kernel_size": 3, "padding": "valid"}]})
+    assert (valid["layers"][0]["padding"], valid["layers"][0]["output_size"]) == (0, 6)
+
+
+def test_boxes_agree_with_the_feature_maps_shapes(client: TestClient) -> None:
+    """The page sends each feature-maps layer's params as run; the geometry gives the same map sizes."""
+    import io
+    import json
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (37, 23), (120, 40, 200)).save(buffer, "PNG")
+    stack = [
+        {"type": "conv", "bank": "sobel", "size": 3, "stride": 2},
+        {"type": "batch_norm"},
+        {"type": "pool", "mode": "avg", "kernel_size": 3, "stride": 2, "ceil_mode": True},
+        {"type": "conv", "bank": "blur", "size": 3, "dilation": 2},
+    ]
+    maps = client.post(
+        "/api/feature-maps",
+        files={"image": ("p.png", buffer.getvalue(), "image/png")},
+        data={"layers": json.dumps(stack)},
+    ).json()
+    geometry = []
+    for layer in maps["layers"]:
+        p = layer["params"]
+        if layer["type"] == "conv":
+            geometry.append(
+                {
+                    "type": "conv",
+                    "kernel_size": p["size"],
+                    "stride": p["stride"],
+                    "padding": p["padding"],
+                    "dilation": p["dilation"],
+                }
+            )
+        elif layer["type"] == "pool":
+            geometry.append(
+                {
+                    "type": "pool",
+                    "kernel_size": p["kernel_size"],
+                    "stride": p["stride"],
+                    "padding": p["padding"],
+                    "ceil_mode": p["ceil_mode"],
+                }
+            )
+        else:
+            geometry.append({"type": "batch_norm"})
+    answer = client.post(URL, json={"input_height": 23, "input_width": 37, "layers": geometry})
+    assert answer.status_code == 200, answer.text
+    sizes = [[la["output_height"], la["output_width"]] for la in answer.json()["layers"]]
+    assert sizes == [layer["shape"][1:] for layer in maps["layers"]]
+    assert sizes == [[12, 19], [12, 19], [6, 9], [6, 9]]  # (12 - 3)/2 + 1 = 5.5 -> 6; (19 - 3)/2 + 1 = 9
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"input_height": 8, "layers": [CONV3]}, "input_width", "input_height and input_width"),
+        ({"layers": [CONV3]}, "input_size", "the input's size is required"),
+        ({"input_size": 8, "input_width": 8, "layers": [CONV3]}, "input_size", "not both"),
+        (
+            {"input_size": 8, "layers": [{"type": "conv", "kernel_size": 3, "stride": 2, "padding": "same"}]},
+            "layers[0]",
+            "layer 0: padding 'same' needs stride 1",
+        ),
+        (
+            {"input_size": 8, "layers": [{"type": "pool", "kernel_size": 2, "padding": "same"}]},
+            "layers[0]",
+            "padding 'same' is for conv only",
+        ),
+        (
+            {"input_size": 8, "layers": [{"type": "conv", "kernel_size": 3, "ceil_mode": True}]},
+            "layers[0]",
+            "ceil_mode is for pool only",
+        ),
+        ({"input_size": 8, "layers": [{"type": "pool"}]}, "layers[0]", "kernel_size is required for pool"),
+        (
+            {"input_height": 8, "input_width": 3, "layers": [{"type": "conv", "kernel_size": 5}]},
+            "layers[0]",
+            "layer 0 (conv, input 3x3): kernel 5 is larger than the padded input 3",
+        ),
+        (
+            {"input_height": 4, "input_width": 9, "layers": [CONV3], "unit": {"layer": 0, "y": 4, "x": 0}},
+            "unit",
+            "unit (4, 0) is outside layer 0's 4x9 output",
+        ),
+    ],
+)
+def test_invalid_photo_geometry_is_422(
+    client: TestClient, body: dict[str, Any], field: str, message: str
+) -> None:
+    response = client.post(URL, json=body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert message in error["message"]
+
+
+def test_each_side_is_limited() -> None:
+    client = TestClient(create_app(Settings(max_receptive_input=16)))
+    response = client.post(URL, json={"input_height": 16, "input_width": 17, "layers": [CONV3]})
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["limit"] == {"name": "max_receptive_input", "value": 16}
+    assert error["field"] == "input_width"

@@ -83,10 +83,16 @@ def test_forward_replay_matches_torch(seed: int, collect: Any, close: Any) -> No
             assert stats["mean"] == pytest.approx(stats["sum"] / stats["count"])
             assert stats["variance"] == pytest.approx(float(np.var(x[:, c])))
             assert stats["unbiased_variance"] == pytest.approx(float(np.var(x[:, c], ddof=1)))
+            deviations = x[:, c] - stats["mean"]
+            np.testing.assert_allclose(stats["deviations"], deviations, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(stats["squared_deviations"], deviations**2, rtol=0, atol=1e-12)
+            assert stats["sum_squared_deviations"] == pytest.approx(math.fsum((deviations**2).ravel()))
+            # The variance shown is exactly the sum of the squares shown, over the count shown.
+            assert stats["variance"] == stats["sum_squared_deviations"] / stats["count"]
         else:
-            assert [stats[k] for k in ("values", "count", "sum", "unbiased_variance", "momentum")] == [
-                None
-            ] * 5
+            keys = ("values", "count", "sum", "unbiased_variance", "momentum")
+            keys += ("deviations", "squared_deviations", "sum_squared_deviations")
+            assert [stats[k] for k in keys] == [None] * len(keys)
             assert stats["mean"] == case["running_mean"][c]
             assert stats["variance"] == case["running_var"][c]
         assert stats["std"] == math.sqrt(stats["variance"] + case["eps"])

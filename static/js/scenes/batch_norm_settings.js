@@ -1,0 +1,134 @@
+// /batch-norm's settings: the table of controls, their limits, the API requests they describe and
+// how the player's steps map onto the frames. Only layout arithmetic lives here (how many steps,
+// which frame a step shows), never the normalisation itself.
+import { t, parseNumber } from "../i18n.js";
+
+const X_KINDS = ["digits", "int", "floats"];
+const RANGES = { digits: [0, 9], int: [-3, 3] };
+export const MAX_STEPS = 20;
+const MAX_AFFINE = 100;
+
+export const TABLE = [
+  { name: "n", type: "int", default: 4, min: 2, max: 8, label: "bn.ctl.n", group: "batch" },
+  { name: "c", type: "int", default: 2, min: 1, max: 4, label: "bn.ctl.c", group: "batch" },
+  { name: "h", type: "int", default: 3, min: 2, max: 6, label: "bn.ctl.h", group: "batch" },
+  { name: "w", type: "int", default: 3, min: 2, max: 6, label: "bn.ctl.w", group: "batch" },
+  { name: "xkind", type: "choice", choices: X_KINDS, default: "digits", label: "bn.ctl.xkind", group: "batch", choiceLabel: (c) => t(`kind.${c}`) },
+  { name: "seed", type: "int", default: 1, min: 0, max: 99999, label: "bn.ctl.seed", group: "batch" },
+  { name: "mode", type: "choice", choices: ["train", "eval"], default: "train", label: "bn.ctl.mode", group: "bn", choiceLabel: (c) => t(`bn.mode.${c}`) },
+  { name: "gamma", type: "text", default: "1", label: "bn.ctl.gamma", group: "bn" },
+  { name: "beta", type: "text", default: "0", label: "bn.ctl.beta", group: "bn" },
+  { name: "eps", type: "choice", choices: [0.00001, 0.001, 0.1, 1], default: 0.00001, label: "bn.ctl.eps", group: "bn", choiceLabel: (c) => (c < 0.001 ? "10⁻⁵" : String(c)) },
+  { name: "mom", type: "choice", choices: [0.01, 0.1, 0.2, 0.5, 0.9, 1], default: 0.1, label: "bn.ctl.mom", group: "running" },
+  { name: "steps", type: "int", default: 5, min: 1, max: MAX_STEPS, label: "bn.ctl.steps", group: "running" },
+  { name: "at", type: "int", default: 1, min: 1, max: MAX_STEPS, label: "bn.ctl.at", group: "running" },
+];
+
+/**
+ * gamma or beta as typed ("1.5, 0.5", "2"): one number for every channel, or one per channel;
+ * missing channels take the default. Returns {values (C numbers), text (canonical), problem}.
+ */
+export function affine(text, channels, fallback) {
+  const parts = String(text).trim().split(/[\s,;_]+/).filter(Boolean);
+  const numbers = parts.map((p) => parseNumber(p));
+  let problem = null;
+  let values;
+  if (!parts.length || numbers.some((x) => x === null)) {
+    problem = "bad";
+    values = Array(channels).fill(fallback);
+  } else if (numbers.length === 1) values = Array(channels).fill(numbers[0]);
+  else {
+    if (numbers.length !== channels) problem = "count";
+    values = Array.from({ length: channels }, (_, i) => (i < numbers.length ? numbers[i] : fallback));
+  }
+  if (values.some((x) => Math.abs(x) > MAX_AFFINE)) {
+    problem = "large";
+    values = values.map((x) => Math.max(-MAX_AFFINE, Math.min(MAX_AFFINE, x)));
+  }
+  const same = values.every((x) => x === values[0]);
+  return { values, text: same ? String(values[0]) : values.join(","), problem };
+}
+
+/** Limits of each control given the others, and the reason for each limit. */
+export function constrain(v) {
+  const L = { at: { max: v.steps } };
+  if (v.at >= v.steps && v.steps < MAX_STEPS) L.at.why = t("bn.why_at", { steps: v.steps });
+  for (const [name, fallback] of [["gamma", 1], ["beta", 0]]) {
+    const parsed = affine(v[name], v.c, fallback);
+    // The canonical text replaces what was typed, so the URL holds exactly what is used.
+    L[name] = { allowed: [parsed.text], fallback: parsed.text };
+    if (parsed.problem) L[name].why = t(`bn.why_affine_${parsed.problem}`, { c: v.c, d: fallback, max: MAX_AFFINE });
+  }
+  if (v.mode === "eval") L.at.why = L.at.why || t("bn.why_at_eval", { steps: v.steps });
+  return L;
+}
+
+// ---- requests ----
+
+/** Batch t (0-based) of the training run: the same shape, drawn with seed + t. */
+export function batchSpec(v, t) {
+  const shape = [v.n, v.c, v.h, v.w];
+  const range = RANGES[v.xkind];
+  if (range) return { shape, kind: "integers", seed: v.seed + t, low: range[0], high: range[1] };
+  return { shape, kind: "floats", seed: v.seed + t };
+}
+
+export function stepsBody(v) {
+  return { inputs: Array.from({ length: v.steps }, (_, t) => batchSpec(v, t)), momentum: v.mom };
+}
+
+/**
+ * The request for the batch the player shows (batch at - 1). Training: the running statistics
+ * the chain had before that step. Evaluation: those after every step.
+ */
+export function frameBody(v, chain, training = v.mode === "train") {
+  const before = (key) => (v.at === 1 ? chain.start[key] : chain[key][v.at - 2]);
+  const final = (key) => chain[key][chain.steps - 1];
+  const pick = training ? before : final;
+  return {
+    input: batchSpec(v, v.at - 1),
+    running_mean: pick("running_mean"),
+    running_var: pick("running_var"),
+    weight: affine(v.gamma, v.c, 1).values,
+    bias: affine(v.beta, v.c, 0).values,
+    training,
+    momentum: v.mom,
+    eps: v.eps,
+  };
+}
+
+// ---- player steps: per channel, the statistics in phases, then one step per value ----
+
+export const TRAIN_PHASES = ["sum", "mean", "squares", "variance", "running"];
+export const EVAL_PHASES = ["running_used"];
+
+/** The layout of the player's steps over the frames of one stream. */
+export function stepPlan(v) {
+  const phases = v.mode === "train" ? TRAIN_PHASES : EVAL_PHASES;
+  const cells = v.n * v.h * v.w;
+  const per = phases.length + cells;
+  return {
+    phases,
+    cells,
+    per,
+    count: v.c * per,
+    /** step -> {channel, phase (or null), frame index, cell (0-based in (n, y, x) order) or null} */
+    at(step) {
+      const channel = Math.floor(step / per);
+      const k = step % per;
+      const base = channel * (1 + cells);
+      if (k < phases.length) return { channel, phase: phases[k], frame: base, cell: null };
+      return { channel, phase: null, frame: base + 1 + (k - phases.length), cell: k - phases.length };
+    },
+    /** How many steps can be drawn once `frames` frames have arrived. */
+    available(frames) {
+      const full = Math.floor(frames / (1 + cells));
+      const rest = frames % (1 + cells);
+      return Math.min(this.count, full * per + (rest > 0 ? phases.length + rest - 1 : 0));
+    },
+    /** The step that shows the value at (n, c, y, x). */
+    stepOf(n, c, y, x) {
+      return c * per + phases.length + (n * v.h + y) * v.w + x;
+    },
+  };
+}
