@@ -144,6 +144,27 @@ def test_a_dropped_photo_is_used(open_page: Any, helpers: Any) -> None:
     problems.assert_none()
 
 
+def test_a_pasted_image_is_used(open_page: Any, helpers: Any) -> None:
+    page, problems = open_page("/feature-maps?lang=en")
+    helpers.wait_for_scene(page)
+    encoded = base64.b64encode(png_bytes(48, 30)).decode()
+    page.evaluate(
+        """b64 => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "pasted.png", { type: "image/png" }));
+            const init = { clipboardData: transfer, bubbles: true, cancelable: true };
+            document.body.dispatchEvent(new ClipboardEvent("paste", init));
+        }""",
+        encoded,
+    )
+    wait_for_info(page, "48×30")
+    helpers.wait_for_scene(page)
+    assert query(page)["src"] == "upload"
+    assert page.evaluate("() => window.convscope.run().maps.layers[0].shape") == [2, 30, 48]
+    problems.assert_none()
+
+
 def test_adding_and_removing_layers_round_trips_through_the_url(open_page: Any, helpers: Any) -> None:
     page, problems = open_page("/feature-maps?lang=en")
     helpers.wait_for_scene(page)
