@@ -93,7 +93,7 @@ class BodyGuard:
             content = error_content(error.code, error.message, error.field, error.limit)
             await JSONResponse(content, status_code=error.status)(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
     @staticmethod
     async def _read(receive: Receive, declared: str | None, limit: int, name: str) -> bytes:
@@ -121,7 +121,7 @@ class BodyGuard:
         return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     """A receive that gives the buffered body once, then defers to the real one (disconnects)."""
     sent = False
 

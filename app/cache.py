@@ -16,6 +16,8 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.body_guard import replay_body
+
 
 class ResponseCache:
     """A least-recently-used map from a key to encoded bytes, at most ``max_bytes`` in all.
@@ -113,7 +115,7 @@ class PostCache:
         if found is not None:
             await json_bytes_response(found)(scope, receive, send)
             return
-        await self._answer_and_store(scope, _body_once(body, receive), send, key)
+        await self._answer_and_store(scope, replay_body(body, receive), send, key)
 
     async def _answer_and_store(self, scope: Scope, receive: Receive, send: Send, key: Hashable) -> None:
         storable = False
@@ -131,18 +133,3 @@ class PostCache:
             await send(message)
 
         await self.app(scope, receive, capture)
-
-
-def _body_once(body: bytes, receive: Receive) -> Receive:
-    """A receive that gives ``body`` once, then defers to the real one (to see a disconnect)."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        message: Message = await receive()
-        return message
-
-    return replay

@@ -1,7 +1,8 @@
 """HTML pages: the site (with chrome) and /embed/* (bare, for iframes), in English or Chinese.
 
 Language: ?lang=en|zh wins and is remembered in a cookie; then the cookie; then Accept-Language.
-Framing: site pages may only be framed by this site; embed pages by anyone (that is their point).
+Framing and the other security headers come from app.security.SecurityHeaders: site pages may be
+framed by this site only, embeds by the configured origins.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-
-from app.security import content_security_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "static"
@@ -121,17 +120,11 @@ def _render(request: Request, template: str, *, embed: bool, scene: Scene | None
             }
         ),
     }
+    # CSP, framing, nosniff and Referrer-Policy come from app.security.SecurityHeaders, which
+    # tells a site page from an /embed/ page by its path.
     response = templates.TemplateResponse(request, template, context)
-    if embed:
-        ancestors = getattr(settings, "embed_frame_ancestors", "*")  # "*" or the configured allow-list
-        response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
-    else:
-        response.headers["Content-Security-Policy"] = content_security_policy("'self'")
-        response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Content-Language"] = "zh-Hans" if lang == "zh" else "en"
     response.headers["Vary"] = "Accept-Language, Cookie"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     if explicit and not embed:
         # Embeds live on other sites: their ?lang= choice should not change the learner's own site.
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")

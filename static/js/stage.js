@@ -1,6 +1,11 @@
 // Pieces of a scene's stage that every scene builds the same way.
 import { t } from "./i18n.js";
 
+/** One <p> per text, e.g. for a scene's notes: `el.replaceChildren(...paragraphs(texts))`. */
+export function paragraphs(texts) {
+  return texts.map((text) => Object.assign(document.createElement("p"), { textContent: text }));
+}
+
 /**
  * Append a titled part of the stage to `parent`: a section with an <h2> of `t(titleKey)` and,
  * when `noteKey` is given, a note `t(noteKey, noteValues)`. Returns the `.planes` box for its grids.

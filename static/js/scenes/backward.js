@@ -7,7 +7,7 @@ import { Grid } from "../grid.js";
 import { diverging, inkFor, maxAbs, legend } from "../colour.js";
 import { streamFrames } from "../stream.js";
 import { Scene } from "../scene.js";
-import { addHoverInfo, onResizeSettled, stagePart } from "../stage.js";
+import { addHoverInfo, onResizeSettled, paragraphs, stagePart } from "../stage.js";
 import { pads } from "./conv_settings.js";
 import { TABLE, constrain, requestBody } from "./backward_settings.js";
 import { drawDetail, narrate as narrateFrame } from "./backward_text.js";
@@ -490,7 +490,7 @@ function notes(v) {
   if (v.pmode !== "zeros") lines.push(t("bw.note_fold", { mode: t(`pmode.${v.pmode}`) }));
   else if (a || b) lines.push(t("bw.note_zeros"));
   if (v.groups > 1) lines.push(t("conv.note_groups", { g: v.groups, per: v.cin / v.groups }));
-  els.limits.replaceChildren(...lines.map((text) => { const p = document.createElement("p"); p.textContent = text; return p; }));
+  els.limits.replaceChildren(...paragraphs(lines));
 }
 
 async function load(v, signal, sc) {

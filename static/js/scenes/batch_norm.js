@@ -8,7 +8,7 @@ import { Grid } from "../grid.js";
 import { diverging, inkFor, maxAbs, legend } from "../colour.js";
 import { streamFrames, postJson } from "../stream.js";
 import { Scene } from "../scene.js";
-import { onResizeSettled, stagePart } from "../stage.js";
+import { onResizeSettled, paragraphs, stagePart } from "../stage.js";
 import { TABLE, constrain, stepsBody, frameBody, stepPlan } from "./batch_norm_settings.js";
 import { statsFormula, cellFormula, narrateStats, narrateCell, D } from "./batch_norm_text.js";
 import { drawRunning, drawCompare } from "./batch_norm_panels.js";
@@ -231,13 +231,7 @@ function narrate(step) {
 function drawNotes(v) {
   const notes = [t(v.mode === "train" ? "bn.note_mode_train" : "bn.note_mode_eval", { at: v.at, steps: v.steps, seed: v.seed + v.at - 1 })];
   notes.push(t("bn.note_axes", { n: v.n, h: v.h, w: v.w, m: v.n * v.h * v.w }));
-  els.limits.replaceChildren(
-    ...notes.map((text) => {
-      const p = document.createElement("p");
-      p.textContent = text;
-      return p;
-    }),
-  );
+  els.limits.replaceChildren(...paragraphs(notes));
 }
 
 // ---- wiring ----

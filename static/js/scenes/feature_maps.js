@@ -5,7 +5,7 @@
 import { t, num } from "../i18n.js";
 import { Scene } from "../scene.js";
 import { ApiError, errorMessage, postJson } from "../stream.js";
-import { addHoverInfo, onResizeSettled, stagePart } from "../stage.js";
+import { addHoverInfo, onResizeSettled, paragraphs, stagePart } from "../stage.js";
 import { TABLE, SAMPLES, constrain, apiLayers, geometryOf, parseLayers, parseUnit, formatUnit } from "./feature_maps_settings.js";
 import { layerEditor } from "./feature_maps_editor.js";
 import { drawSample, sampleFile, rememberPhoto, recallPhoto, imageFrom } from "./feature_maps_photo.js";
@@ -343,11 +343,7 @@ function drawDetail(step) {
     t("fm.detail_range", { n: step + 1, min: num(layer.min, 3), max: num(layer.max, 3), count: layer.maps.length }),
   ];
   els.detail.replaceChildren(
-    ...lines.map((text) => {
-      const p = document.createElement("p");
-      p.textContent = text;
-      return p;
-    }),
+    ...paragraphs(lines),
     Object.assign(document.createElement("p"), { className: "note", textContent: t("fm.detail_note") }),
   );
 }

@@ -7,7 +7,7 @@ import { Grid } from "../grid.js";
 import { diverging, inkFor, maxAbs, legend } from "../colour.js";
 import { streamFrames, postJson } from "../stream.js";
 import { Scene } from "../scene.js";
-import { onResizeSettled, stagePart } from "../stage.js";
+import { onResizeSettled, paragraphs, stagePart } from "../stage.js";
 import { math, row, mi, mo, mn, frac, floor, sub, m } from "../mathml.js";
 import { TABLE, constrain, strideOf, endpoint, requestBody, shifted, PRESETS } from "./pool_settings.js";
 
@@ -451,13 +451,7 @@ function drawFormula(v, header) {
   notes.push(t(v.stride === "k" ? "pool.note_stride_k" : s < v.k ? "pool.note_overlap" : s > v.k ? "pool.note_gaps" : "pool.note_stride_eq", { s, k: v.k }));
   if (v.cin > 1) notes.push(t("pool.note_channels", { c: v.cin }));
   if (v.dir === "backward" && v.mode === "avg") notes.push(t("pool.note_avg_backward"));
-  els.limits.replaceChildren(
-    ...notes.map((text) => {
-      const p = document.createElement("p");
-      p.textContent = text;
-      return p;
-    }),
-  );
+  els.limits.replaceChildren(...paragraphs(notes));
 }
 
 // ---- the shift comparison ----

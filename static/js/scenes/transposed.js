@@ -8,7 +8,7 @@ import { Grid } from "../grid.js";
 import { diverging, inkFor, maxAbs, legend } from "../colour.js";
 import { streamFrames, postJson } from "../stream.js";
 import { Scene } from "../scene.js";
-import { addHoverInfo, onResizeSettled, stagePart } from "../stage.js";
+import { addHoverInfo, onResizeSettled, paragraphs, stagePart } from "../stage.js";
 import { TABLE, constrain, requestBody, backwardBody, fullSize } from "./transposed_settings.js";
 import { drawDetail, drawFormula, narrate as narrateFrame } from "./transposed_text.js";
 
@@ -295,7 +295,7 @@ function notes(v) {
   const lines = [];
   if (v.groups > 1) lines.push(t("tr.note_groups", { g: v.groups, per: v.cout / v.groups, cin: v.cin / v.groups }));
   if (v.stride > 1) lines.push(t("tr.note_stride", { s: v.stride }));
-  els.limits.replaceChildren(...lines.map((text) => { const p = document.createElement("p"); p.textContent = text; return p; }));
+  els.limits.replaceChildren(...paragraphs(lines));
 }
 
 // ---- the same numbers as the backward of a convolution ----
