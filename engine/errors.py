@@ -32,7 +32,12 @@ class EngineError(ValueError):
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"code", "message", "field", "values"}`` (values made JSON-safe)."""
-        return {"code": self.code, "message": self.message, "field": self.field, "values": _plain(self.values)}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+            "values": _plain(self.values),
+        }
 
 
 def _plain(value: Any) -> Any:
