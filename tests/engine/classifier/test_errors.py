@@ -77,3 +77,11 @@ def test_message_names_the_value_and_the_rule() -> None:
         cross_entropy(LOGITS, [0, 7])
     assert str(caught.value) == "targets[1] is 7, but logits has 3 classes: every target must be in [0, 2]"
     assert caught.value.values == {"index": 1, "value": 7, "classes": 3}
+
+
+def test_engine_re_exports_the_classifier_head() -> None:
+    import engine
+    import engine.classifier
+
+    for name in engine.classifier.__all__:
+        assert getattr(engine, name) is getattr(engine.classifier, name)

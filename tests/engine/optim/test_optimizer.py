@@ -124,3 +124,9 @@ def test_message_names_the_value_and_the_rule() -> None:
         Adam(P, betas=(0.9, 1.5))
     assert str(caught.value) == "betas[1] 1.5 must be in [0, 1)"
     assert caught.value.values == {"value": 1.5}
+
+
+def test_engine_re_exports_the_optimizers() -> None:
+    import engine
+
+    assert (engine.SGD, engine.RMSprop, engine.Adam, engine.Optimizer) == (SGD, RMSprop, Adam, Optimizer)
