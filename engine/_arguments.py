@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from engine.errors import EngineError
 
@@ -55,14 +55,14 @@ def float_array(value: Any, field: str) -> Array:
 def integer_array(value: Any, field: str) -> IntArray:
     """``value`` as an array of integers: class indices are counted, never rounded from floats."""
     arr = _numeric(value, field)
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise EngineError(
-            "not_integer",
-            f"{field} must hold integer class indices, got dtype {arr.dtype}",
-            field=field,
-            dtype=str(arr.dtype),
-        )
+    check_dtype(arr, np.integer, "not_integer", field, "class indices must be integers")
     return arr
+
+
+def check_dtype(arr: NDArray[Any], kind: DTypeLike, code: str, field: str, rule: str) -> None:
+    """Refuse ``arr`` unless its dtype is of ``kind`` (np.integer, np.floating); ``rule`` says why."""
+    if not np.issubdtype(arr.dtype, kind):
+        raise EngineError(code, f"{field} has dtype {arr.dtype}; {rule}", field=field, dtype=str(arr.dtype))
 
 
 def check_shape(arr: NDArray[Any], expected: tuple[int, ...], field: str, why: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine._arguments import Array, check_shape, float_array
+from engine._arguments import Array, check_dtype, check_shape, float_array
 from engine.errors import EngineError
 
 State = dict[str, Any]
@@ -101,13 +101,7 @@ def _check_param(param: Any, index: int, earlier: list[Array]) -> None:
             f"{field} must be a NumPy array, updated in place, got {type(param).__name__}",
             field=field,
         )
-    if not np.issubdtype(param.dtype, np.floating):
-        raise EngineError(
-            "not_float",
-            f"{field} has dtype {param.dtype}; only float arrays can take fractional steps",
-            field=field,
-            dtype=str(param.dtype),
-        )
+    check_dtype(param, np.floating, "not_float", field, "only float arrays can take fractional steps")
     if not param.flags.writeable:
         raise EngineError("read_only", f"{field} is read-only, so it cannot be updated in place", field=field)
     for other, seen in enumerate(earlier):
