@@ -63,10 +63,11 @@ def start_state(state: State, param: Array, buffers: Sequence[str]) -> None:
 
 
 def lerp_(start: Array, end: Array, weight: float) -> None:
-    """``start += weight * (end - start)`` in place, the way torch's ``lerp_`` rounds it.
+    """``start += weight * (end - start)`` in place, with the two formulas of torch's ``lerp_``.
 
     torch computes from the nearer end (``end - (end - start) * (1 - weight)`` once weight reaches
-    0.5), so running averages match it to the last bit, not just to rounding.
+    0.5), which loses less to rounding when the weight is close to 1; the same formulas here keep
+    the running averages as close to torch's as the arithmetic allows.
     """
     if abs(weight) < 0.5:
         start += weight * (end - start)
