@@ -16,8 +16,22 @@ from engine.activations import (
     tanh_derivative,
 )
 from engine.architectures import ArchitectureTable, architecture_table
+from engine.classifier import (
+    cross_entropy,
+    cross_entropy_backward,
+    flatten,
+    flatten_backward,
+    flattened_shape,
+    linear,
+    linear_backward,
+    log_softmax,
+    log_softmax_backward,
+    softmax,
+    softmax_backward,
+)
 from engine.conv import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
 from engine.norm import batch_norm, batch_norm_backward, batch_norm_training_steps
+from engine.optim import SGD, Adam, Optimizer, RMSprop
 from engine.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 from engine.receptive import effective_receptive_field, receptive_fields, unit_field
 from engine.shapes import (
@@ -29,8 +43,12 @@ from engine.shapes import (
 )
 
 __all__ = [
+    "SGD",
+    "Adam",
     "ArchitectureTable",
+    "Optimizer",
     "OutputSize",
+    "RMSprop",
     "activation_derivative",
     "apply_activation",
     "architecture_table",
@@ -46,7 +64,16 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose2d_backward",
     "conv_transpose_output_size",
+    "cross_entropy",
+    "cross_entropy_backward",
     "effective_receptive_field",
+    "flatten",
+    "flatten_backward",
+    "flattened_shape",
+    "linear",
+    "linear_backward",
+    "log_softmax",
+    "log_softmax_backward",
     "max_pool2d",
     "max_pool2d_backward",
     "pool_output_size",
@@ -55,6 +82,8 @@ __all__ = [
     "relu_derivative",
     "sigmoid",
     "sigmoid_derivative",
+    "softmax",
+    "softmax_backward",
     "tanh",
     "tanh_derivative",
     "unit_field",
