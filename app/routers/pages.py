@@ -103,10 +103,18 @@ def _render(request: Request, template: str, *, embed: bool, scene: Scene | None
         text = table[key]  # a missing key is a bug: fail loudly in tests
         return text.format(**values) if values else text
 
+    def numbered(prefix: str) -> list[str]:
+        """The strings <prefix>1, <prefix>2, ... up to the first number the table lacks."""
+        found: list[str] = []
+        while f"{prefix}{len(found) + 1}" in table:
+            found.append(table[f"{prefix}{len(found) + 1}"])
+        return found
+
     context = {
         "lang": lang,
         "other_lang": "zh" if lang == "en" else "en",
         "t": t,
+        "numbered": numbered,
         "strings_json": json.dumps(table, ensure_ascii=False).replace("</", "<\\/"),
         "scenes": SCENES,
         "scene": scene,

@@ -15,11 +15,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -149,6 +150,18 @@ def open_page(browser: Any, server: str) -> Iterator[Any]:
         context.close()
 
 
+@pytest.fixture
+def open_scene(open_page: Any) -> Callable[..., tuple[Any, Problems]]:
+    """open_scene(path, width=1280, height=860) -> (page, problems), once the scene's frames are in."""
+
+    def opener(path: str, *args: Any, **options: Any) -> tuple[Any, Problems]:
+        page, problems = open_page(path, *args, **options)
+        wait_for_scene(page)
+        return page, problems
+
+    return opener
+
+
 def wait_for_scene(page: Any) -> None:
     """Until every frame of the scene has arrived and the narration speaks."""
     page.wait_for_function(
@@ -222,10 +235,24 @@ def scene_state(page: Any) -> dict[str, Any]:
     return values
 
 
-def step_first_next_last(page: Any) -> tuple[str, str, str]:
+def post_api(page: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST a JSON body to the API from the page's own origin; assert it was accepted; its answer."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    response = page.request.post(
+        origin + path, data=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
+    assert response.ok, response.text()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def step_first_next_last(
+    page: Any, first_has: Sequence[str] = (), second_has: Sequence[str] = (), last_has: Sequence[str] = ()
+) -> tuple[str, str, str]:
     """Step with the keys: ArrowRight, ArrowLeft back, End, Home back; return the narrations at the
-    first, the second and the last step. Asserts that the step is in the URL and that going back
-    (one step, or Home) says again what the first step said."""
+    first, the second and the last step. Asserts that the step is in the URL, that going back
+    (one step, or Home) says again what the first step said, and that each narration holds every
+    text given for it."""
     first = narration(page)
     page.keyboard.press("ArrowRight")
     second = narration(page)
@@ -236,6 +263,9 @@ def step_first_next_last(page: Any) -> tuple[str, str, str]:
     last = narration(page)
     page.keyboard.press("Home")
     assert narration(page) == first
+    for text, needles in ((first, first_has), (second, second_has), (last, last_has)):
+        for needle in needles:
+            assert needle in text, (needle, text)
     return first, second, last
 
 
@@ -264,10 +294,32 @@ def assert_settings_shown(page: Any, settings: Sequence[tuple[str, str]]) -> dic
     return state
 
 
-def assert_url_round_trip(page: Any, open_page: Any, expected: dict[str, Any]) -> Problems:
+def set_controls_and_step(
+    page: Any,
+    settings: str,
+    checked: Mapping[str, bool] | None = None,
+    steps: int = 1,
+    shown: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Choose each setting of a query string ("size=9&k=3", in that order), tick or clear each
+    checkbox of `checked`, wait for the new frames, then step `steps` times with nothing focused.
+    Asserts every control shows its chosen value (or the value of `shown`, where the page writes it
+    otherwise); returns every control's value."""
+    chosen = parse_qsl(settings, keep_blank_values=True, strict_parsing=True)
+    set_controls(page, chosen)
+    for name, on in (checked or {}).items():
+        page.locator(f"[data-control={name}]").set_checked(on)
+    wait_for_scene(page)
+    for _ in range(steps):
+        blur_and_press(page, "ArrowRight")
+    return assert_settings_shown(page, [(name, (shown or {}).get(name, value)) for name, value in chosen])
+
+
+def assert_url_round_trip(page: Any, open_page: Any, expected: dict[str, Any], *clean: Problems) -> Problems:
     """Reloading the page, and opening its URL in a fresh tab, give the same controls and narration.
 
-    Returns the fresh tab's problems, for the caller to check with its own.
+    Then asserts that the pages of `clean` and the fresh tab had no problems, if any were given;
+    else returns the fresh tab's problems, for the caller to check with its own later.
     """
     said = narration(page)
     url = page.url
@@ -282,14 +334,25 @@ def assert_url_round_trip(page: Any, open_page: Any, expected: dict[str, Any]) -
     wait_for_scene(other)
     assert scene_state(other) == expected
     problems: Problems = other_problems
+    if clean:
+        for each in (*clean, problems):
+            each.assert_none()
     return problems
 
 
 def open_at_sizes(
-    open_page: Any, path: str, lang: str, query: str = "", ready: str | None = None
+    open_page: Any,
+    path: str,
+    lang: str,
+    query: str = "",
+    ready: str | None = None,
+    says: Mapping[str, Sequence[str]] | None = None,
+    no_english: bool = False,
 ) -> Iterator[tuple[str, Any]]:
     """Open path at desktop and phone width; wait for it, photograph it, check it loaded cleanly
-    and sticks out nowhere sideways. Yields (label, page) for the caller's own checks.
+    and sticks out nowhere sideways. Yields (label, page) for the caller's own checks, after
+    checking that the narration holds each text of says[lang] and, with no_english, that a Chinese
+    page shows no English interface words.
 
     The home page waits for its previews; a scene for its frames and then the `ready` selector.
     """
@@ -306,7 +369,18 @@ def open_at_sizes(
         problems.assert_none()
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than the {label} viewport"
+        text = narration(page) if says else ""
+        for needle in (says or {}).get(lang, ()):
+            assert needle in text, (needle, text)
+        if no_english and lang == "zh":
+            assert not english_leftovers(page)
         yield label, page
+
+
+def check_at_sizes(open_page: Any, path: str, lang: str, **options: Any) -> None:
+    """open_at_sizes with no checks of the caller's own."""
+    for _ in open_at_sizes(open_page, path, lang, **options):
+        pass
 
 
 def _words(text: str) -> set[str]:
@@ -330,23 +404,26 @@ def english_leftovers(page: Any) -> set[str]:
     return _words(shown) & english_only
 
 
-class Helpers:
-    """Helper functions handed to tests as a fixture (importlib mode cannot import conftest)."""
-
-    wait_for_scene = staticmethod(wait_for_scene)
-    screenshot = staticmethod(screenshot)
-    load_table = staticmethod(load_table)
-    narration = staticmethod(narration)
-    scene_state = staticmethod(scene_state)
-    step_first_next_last = staticmethod(step_first_next_last)
-    set_controls = staticmethod(set_controls)
-    blur_and_press = staticmethod(blur_and_press)
-    assert_settings_shown = staticmethod(assert_settings_shown)
-    assert_url_round_trip = staticmethod(assert_url_round_trip)
-    open_at_sizes = staticmethod(open_at_sizes)
-    english_leftovers = staticmethod(english_leftovers)
+HELPERS = (
+    wait_for_scene,
+    screenshot,
+    load_table,
+    narration,
+    scene_state,
+    post_api,
+    step_first_next_last,
+    set_controls,
+    blur_and_press,
+    assert_settings_shown,
+    set_controls_and_step,
+    assert_url_round_trip,
+    open_at_sizes,
+    check_at_sizes,
+    english_leftovers,
+)
 
 
 @pytest.fixture(scope="session")
-def helpers() -> Helpers:
-    return Helpers()
+def helpers() -> SimpleNamespace:
+    """The helper functions above, by name (importlib mode cannot import conftest)."""
+    return SimpleNamespace(**{helper.__name__: helper for helper in HELPERS})

@@ -23,19 +23,18 @@ def api(server: str, name: str, size: int | None = None) -> dict[str, Any]:
 def test_architectures_load_cleanly_and_are_photographed(
     open_page: Any, helpers: Any, path: str, lang: str
 ) -> None:
-    for _, page in helpers.open_at_sizes(open_page, path, lang, ready="#arch-fc li"):
+    sizes = helpers.open_at_sizes(
+        open_page, path, lang, ready="#arch-fc li", says={"zh": ["参数"]}, no_english=True
+    )
+    for _, page in sizes:
         assert page.locator("#arch-table tbody tr").count() == 23  # VGG-16: the input and 22 layers
         assert page.locator("#arch-bars svg g[data-stage]").count() == 8
         assert page.locator("#arch-field svg path").count() == 1
-        if lang == "zh":
-            assert "参数" in helpers.narration(page)
-            assert not helpers.english_leftovers(page)
 
 
-def test_totals_and_fc6_come_from_the_api(open_page: Any, helpers: Any, server: str) -> None:
+def test_totals_and_fc6_come_from_the_api(open_scene: Any, server: str) -> None:
     for name in ("vgg16", "resnet50", "lenet5"):
-        page, problems = open_page(f"/architectures?lang=en&net={name}")
-        helpers.wait_for_scene(page)
+        page, problems = open_scene(f"/architectures?lang=en&net={name}")
         page.wait_for_selector("#arch-fc li")
         expected = api(server, name)
         params = page.locator("[data-total=params]").text_content()
@@ -51,45 +50,35 @@ def test_totals_and_fc6_come_from_the_api(open_page: Any, helpers: Any, server: 
     assert "2,049,000" in page.locator("#arch-fc").text_content()  # ResNet-50's one FC layer
 
 
-def test_keyboard_steps_through_the_layers(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/architectures?lang=en")
-    helpers.wait_for_scene(page)
-    first, second, last = helpers.step_first_next_last(page)
+def test_keyboard_steps_through_the_layers(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/architectures?lang=en")
+    first, _, _ = helpers.step_first_next_last(
+        page, second_has=("conv1_1", "1,792 parameters"), last_has=("fc8", "4,097,000 parameters")
+    )
     assert first.startswith("Layer input")
-    assert "conv1_1" in second
-    assert "1,792 parameters" in second
-    assert "fc8" in last
-    assert "4,097,000 parameters" in last
     page.keyboard.press("End")
     assert page.locator("#arch-table tr.is-current th").text_content() == "fc8"
     problems.assert_none()
 
 
-def test_every_control_round_trips_through_the_url(open_page: Any, helpers: Any, server: str) -> None:
-    page, problems = open_page("/architectures?lang=en")
-    helpers.wait_for_scene(page)
-    settings = [("net", "resnet50"), ("size", "320"), ("view", "blocks")]
-    helpers.set_controls(page, settings)
-    helpers.wait_for_scene(page)
-    helpers.blur_and_press(page, "ArrowRight")
-    helpers.blur_and_press(page, "ArrowRight")
+def test_every_control_round_trips_through_the_url(
+    open_scene: Any, open_page: Any, helpers: Any, server: str
+) -> None:
+    page, problems = open_scene("/architectures?lang=en")
+    expected = helpers.set_controls_and_step(page, "net=resnet50&size=320&view=blocks", steps=2)
     assert "net=resnet50" in page.url
     assert "size=320" in page.url
     assert "view=blocks" in page.url
-    expected = helpers.assert_settings_shown(page, settings)
     # One row per block: the stem's four rows, 16 bottlenecks, then avgpool and fc.
     assert page.locator("#arch-table tbody tr").count() == 4 + 16 + 2
     shown = page.locator("[data-total=params]").text_content()
     assert shown == f"{api(server, 'resnet50', 320)['total_params']:,}"
     helpers.screenshot(page, "architectures-en-resnet50-blocks")
-    other_problems = helpers.assert_url_round_trip(page, open_page, expected)
-    problems.assert_none()
-    other_problems.assert_none()
+    helpers.assert_url_round_trip(page, open_page, expected, problems)
 
 
-def test_too_small_an_input_is_not_offered(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/architectures?lang=en&net=alexnet&size=32")
-    helpers.wait_for_scene(page)
+def test_too_small_an_input_is_not_offered(open_scene: Any) -> None:
+    page, problems = open_scene("/architectures?lang=en&net=alexnet&size=32")
     assert page.locator("[data-control=size]").input_value() == "default"
     assert page.locator("[data-control=size] option[value='32']").is_disabled()
     assert "at least 63×63" in page.locator("#ctl-size-why").text_content()

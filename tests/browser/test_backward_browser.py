@@ -16,9 +16,8 @@ def test_backward_loads_cleanly(open_page: Any, helpers: Any, path: str, lang: s
         assert page.locator("math").count() >= 1
 
 
-def test_keyboard_steps_through_the_three_stages(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/backward?lang=en")
-    helpers.wait_for_scene(page)
+def test_keyboard_steps_through_the_three_stages(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/backward?lang=en")
     narration = page.locator("#narration")
     first = narration.text_content()
     assert first.startswith("Input gradient, channel 0, row 0, column 0:")
@@ -41,9 +40,8 @@ def test_keyboard_steps_through_the_three_stages(open_page: Any, helpers: Any) -
     problems.assert_none()
 
 
-def test_copying_padding_folds_gradients_back(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/backward?lang=en&pmode=replicate&p=1")
-    helpers.wait_for_scene(page)
+def test_copying_padding_folds_gradients_back(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/backward?lang=en&pmode=replicate&p=1")
     fold = page.evaluate("() => window.convscope.run.frames.findIndex(f => f.stage === 'grad_input_fold')")
     assert fold > 0
     page.evaluate(f"() => window.convscope.scene.player.go({fold})")
@@ -51,30 +49,13 @@ def test_copying_padding_folds_gradients_back(open_page: Any, helpers: Any) -> N
     problems.assert_none()
 
 
-def test_every_backward_control_round_trips_through_the_url(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/backward?lang=en")
-    helpers.wait_for_scene(page)
-    settings = [
-        ("size", "7"),
-        ("cin", "2"),
-        ("xkind", "int"),
-        ("seed", "5"),
-        ("cout", "2"),
-        ("groups", "2"),
-        ("wkind", "int"),
-        ("k", "2"),
-        ("pmode", "circular"),
-        ("p", "1"),
-        ("stride", "2"),
-        ("dil", "2"),
-        ("gkind", "sign"),
-        ("gseed", "9"),
-        ("zoom", "2"),
-    ]
-    helpers.set_controls(page, settings)
-    helpers.wait_for_scene(page)
-    helpers.blur_and_press(page, "ArrowRight")
-    expected = helpers.assert_settings_shown(page, settings)
-    other_problems = helpers.assert_url_round_trip(page, open_page, expected)
-    problems.assert_none()
-    other_problems.assert_none()
+def test_every_backward_control_round_trips_through_the_url(
+    open_scene: Any, open_page: Any, helpers: Any
+) -> None:
+    page, problems = open_scene("/backward?lang=en")
+    settings = (
+        "size=7&cin=2&xkind=int&seed=5&cout=2&groups=2&wkind=int&k=2"
+        "&pmode=circular&p=1&stride=2&dil=2&gkind=sign&gseed=9&zoom=2"
+    )
+    expected = helpers.set_controls_and_step(page, settings)
+    helpers.assert_url_round_trip(page, open_page, expected, problems)

@@ -3,7 +3,6 @@ running statistics against torch applied step after step, and evaluation against
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -51,40 +50,25 @@ def torch_chain(batches: list[np.ndarray], momentum: float) -> list[tuple[torch.
     return after
 
 
-def api(page: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    base = page.url.split("/batch-norm")[0].split("/embed")[0]
-    response = page.request.post(
-        base + path, data=json.dumps(body), headers={"Content-Type": "application/json"}
-    )
-    assert response.ok, response.text()
-    result: dict[str, Any] = response.json()
-    return result
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("path", ["/batch-norm", "/embed/batch-norm"])
 def test_batch_norm_loads_cleanly_and_is_photographed(
     open_page: Any, helpers: Any, path: str, lang: str
 ) -> None:
-    for _, page in helpers.open_at_sizes(
-        open_page, path, lang, "&step=3", ready="#bn-compare-verdict[data-differ]"
-    ):
+    ready = "#bn-compare-verdict[data-differ]"
+    says = {"zh": ["有偏方差"]}
+    for _, page in helpers.open_at_sizes(open_page, path, lang, "&step=3", ready, says, no_english=True):
         assert page.locator("#formula math").count() == 1
         assert page.locator("[data-grid^=input-]").count() == 4 * 2
         assert page.locator("canvas[data-chart]").count() == 2
-        text = helpers.narration(page)
-        if lang == "zh":
-            assert "有偏方差" in text
-            assert not helpers.english_leftovers(page)
-        else:
-            assert text.startswith("Biased variance")
+        if lang == "en":
+            assert helpers.narration(page).startswith("Biased variance")
         if path.startswith("/embed"):
             assert page.locator("nav").count() == 0
 
 
-def test_keyboard_steps_say_the_numbers_torch_gives(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/batch-norm?lang=en")
-    helpers.wait_for_scene(page)
+def test_keyboard_steps_say_the_numbers_torch_gives(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/batch-norm?lang=en")
     x = torch.from_numpy(batch(1))
     channel = x[:, 0]
     total, m = float(channel.sum()), channel.numel()
@@ -127,29 +111,14 @@ def test_keyboard_steps_say_the_numbers_torch_gives(open_page: Any, helpers: Any
     problems.assert_none()
 
 
-def test_every_batch_norm_control_round_trips_through_the_url(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/batch-norm?lang=en")
-    helpers.wait_for_scene(page)
-    settings = [
-        ("n", "3"),
-        ("c", "3"),
-        ("h", "2"),
-        ("w", "4"),
-        ("xkind", "int"),
-        ("seed", "7"),
-        ("mode", "eval"),
-        ("gamma", "2, 0.5, -1"),
-        ("beta", "1"),
-        ("eps", "0.1"),
-        ("mom", "0.5"),
-        ("steps", "8"),
-        ("at", "3"),
-    ]
-    helpers.set_controls(page, settings)
-    helpers.wait_for_scene(page)
-    helpers.blur_and_press(page, "ArrowRight")
-    shown = [(name, "2,0.5,-1" if name == "gamma" else value) for name, value in settings]
-    expected = helpers.assert_settings_shown(page, shown)
+def test_every_batch_norm_control_round_trips_through_the_url(
+    open_scene: Any, open_page: Any, helpers: Any
+) -> None:
+    page, problems = open_scene("/batch-norm?lang=en")
+    settings = (
+        "n=3&c=3&h=2&w=4&xkind=int&seed=7&mode=eval&gamma=2, 0.5, -1&beta=1&eps=0.1&mom=0.5&steps=8&at=3"
+    )
+    expected = helpers.set_controls_and_step(page, settings, shown={"gamma": "2,0.5,-1"})
     assert "gamma=2%2C0.5%2C-1" in page.url
     assert "mode=eval" in page.url
     # A batch shown beyond the training steps is clamped, and the limit is said.
@@ -159,17 +128,14 @@ def test_every_batch_norm_control_round_trips_through_the_url(open_page: Any, he
     helpers.set_controls(page, [("at", "3")])
     helpers.wait_for_scene(page)
     helpers.blur_and_press(page, "ArrowRight")
-    other_problems = helpers.assert_url_round_trip(page, open_page, expected)
-    problems.assert_none()
-    other_problems.assert_none()
+    helpers.assert_url_round_trip(page, open_page, expected, problems)
 
 
 @pytest.mark.parametrize(("steps", "momentum"), [(7, 0.2), (12, 0.5)])
 def test_running_statistics_equal_torch_applied_step_after_step(
-    open_page: Any, helpers: Any, steps: int, momentum: float
+    open_scene: Any, helpers: Any, steps: int, momentum: float
 ) -> None:
-    page, problems = open_page(f"/batch-norm?lang=en&steps={steps}&mom={momentum}&c=3&n=2&h=2&w=3&seed=4")
-    helpers.wait_for_scene(page)
+    page, problems = open_scene(f"/batch-norm?lang=en&steps={steps}&mom={momentum}&c=3&n=2&h=2&w=3&seed=4")
     page.wait_for_selector("#bn-compare-verdict[data-differ]")
     chain = page.evaluate("() => window.convscope.run.chain")
     batches = [batch(4 + t, (2, 3, 2, 3)) for t in range(steps)]
@@ -189,9 +155,8 @@ def test_running_statistics_equal_torch_applied_step_after_step(
     problems.assert_none()
 
 
-def test_eval_output_equals_the_apis_and_differs_from_training(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/batch-norm?lang=en&mode=eval&steps=6&mom=0.5&gamma=2,0.5&beta=1,-1&at=2")
-    helpers.wait_for_scene(page)
+def test_eval_output_equals_the_apis_and_differs_from_training(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/batch-norm?lang=en&mode=eval&steps=6&mom=0.5&gamma=2,0.5&beta=1,-1&at=2")
     page.wait_for_selector("#bn-compare-verdict[data-differ]")
     batches = [batch(1 + t) for t in range(6)]
     mean, var = torch_chain(batches, 0.5)[-1]
@@ -211,7 +176,7 @@ def test_eval_output_equals_the_apis_and_differs_from_training(open_page: Any, h
         "bias": [1, -1],
         "training": False,
     }
-    result = api(page, "/api/batch-norm", body)
+    result = helpers.post_api(page, "/api/batch-norm", body)
     np.testing.assert_allclose(shown, result["output"], rtol=0, atol=1e-6)
     # Training on the same batch gives the batch statistics' output, shown beside it.
     training = page.evaluate("() => window.convscope.run.other.output")

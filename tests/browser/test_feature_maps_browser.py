@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -39,16 +38,6 @@ def query(page: Any) -> dict[str, str]:
     }
 
 
-def api_field(page: Any, body: dict[str, Any]) -> dict[str, Any]:
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
-    response = page.request.post(
-        origin + "/api/receptive-field", data=json.dumps(body), headers={"Content-Type": "application/json"}
-    )
-    assert response.ok, response.text()
-    result: dict[str, Any] = response.json()
-    return result
-
-
 def info(page: Any) -> str:
     text: str = page.locator("#fm-info").text_content()
     return text
@@ -62,25 +51,19 @@ def wait_for_info(page: Any, needle: str) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_feature_maps_load_cleanly_and_are_photographed(open_page: Any, helpers: Any, lang: str) -> None:
-    for _, page in helpers.open_at_sizes(open_page, "/feature-maps", lang, ready=READY):
-        # The default stack: Sobel (2 maps) with ReLU, then 2x2 max pooling of the 256x192 sample.
+    # The default stack: Sobel (2 maps) with ReLU, then 2x2 max pooling of the 256x192 sample.
+    shapes = ["3×192×256", "2×192×256"]
+    says = {"zh": [*shapes, "Sobel", "第 1 层"], "en": [*shapes, "Layer 1: 2 Sobel kernels of 3×3"]}
+    for _, page in helpers.open_at_sizes(
+        open_page, "/feature-maps", lang, ready=READY, says=says, no_english=True
+    ):
         assert page.locator(".fm-layer-part").count() == 2
         assert page.locator("[data-layer='0'].fm-map").count() == 2
         assert "256×192" in info(page)
-        text = helpers.narration(page)
-        assert "3×192×256" in text
-        assert "2×192×256" in text
-        if lang == "zh":
-            assert "Sobel" in text
-            assert "第 1 层" in text
-            assert not helpers.english_leftovers(page)
-        else:
-            assert "Layer 1: 2 Sobel kernels of 3×3" in text
 
 
-def test_picking_a_sample_updates_the_url_and_the_gallery(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/feature-maps?lang=en")
-    helpers.wait_for_scene(page)
+def test_picking_a_sample_updates_the_url_and_the_gallery(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/feature-maps?lang=en")
     before = page.evaluate("() => window.convscope.run().maps.layers[0].maps[0].png")
     page.locator("[data-sample=rings]").click()
     page.wait_for_function("() => window.convscope.run().key.includes('rings')")
@@ -89,17 +72,15 @@ def test_picking_a_sample_updates_the_url_and_the_gallery(open_page: Any, helper
     assert page.locator("[data-sample=rings]").get_attribute("aria-pressed") == "true"
     assert page.evaluate("() => window.convscope.run().maps.layers[0].maps[0].png") != before
     # The link reproduces the scene in a fresh tab.
-    other, other_problems = open_page(f"/feature-maps?{urlsplit(page.url).query}")
-    helpers.wait_for_scene(other)
+    other, other_problems = open_scene(f"/feature-maps?{urlsplit(page.url).query}")
     assert other.evaluate("() => window.convscope.run().maps.layers[0].maps[0].png") != before
     assert other.locator("[data-sample=rings]").get_attribute("aria-pressed") == "true"
     problems.assert_none()
     other_problems.assert_none()
 
 
-def test_a_photo_from_the_file_picker_is_used_and_kept_across_a_reload(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/feature-maps?lang=en")
-    helpers.wait_for_scene(page)
+def test_a_photo_from_the_file_picker_is_used_and_kept_across_a_reload(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/feature-maps?lang=en")
     page.set_input_files(
         "#fm-file", files=[{"name": "mine.png", "mimeType": "image/png", "buffer": png_bytes(90, 70)}]
     )
@@ -113,8 +94,7 @@ def test_a_photo_from_the_file_picker_is_used_and_kept_across_a_reload(open_page
     wait_for_info(page, "90×70")
     assert page.locator("#fm-missing-photo").count() == 0
     # A fresh tab has no such photo: it says so and shows a sample instead of a dead end.
-    other, other_problems = open_page(f"/feature-maps?{urlsplit(page.url).query}")
-    helpers.wait_for_scene(other)
+    other, other_problems = open_scene(f"/feature-maps?{urlsplit(page.url).query}")
     assert "uploaded photo" in other.locator("#fm-missing-photo").text_content()
     assert query(other).get("src") is None  # back to the default sample
     assert "256×192" in info(other)
@@ -123,51 +103,41 @@ def test_a_photo_from_the_file_picker_is_used_and_kept_across_a_reload(open_page
     other_problems.assert_none()
 
 
-def test_a_dropped_photo_is_used(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/feature-maps?lang=en")
-    helpers.wait_for_scene(page)
-    encoded = base64.b64encode(png_bytes(64, 40)).decode()
-    page.evaluate(
-        """b64 => {
-            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
-            const event = new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true });
-            document.querySelector(".fm-drop").dispatchEvent(event);
-        }""",
-        encoded,
-    )
-    wait_for_info(page, "64×40")
+# Hands the page a PNG (base64) as a file dropped on the drop zone, or pasted.
+DROP_OR_PASTE = """([b64, name, how]) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], name, { type: "image/png" }));
+    if (how === "drop") {
+        const event = new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true });
+        document.querySelector(".fm-drop").dispatchEvent(event);
+    } else {
+        const init = { clipboardData: transfer, bubbles: true, cancelable: true };
+        document.body.dispatchEvent(new ClipboardEvent("paste", init));
+    }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("how", "name", "width", "height"), [("drop", "dropped.png", 64, 40), ("paste", "pasted.png", 48, 30)]
+)
+def test_a_dropped_or_pasted_photo_is_used(
+    open_scene: Any, helpers: Any, how: str, name: str, width: int, height: int
+) -> None:
+    page, problems = open_scene("/feature-maps?lang=en")
+    encoded = base64.b64encode(png_bytes(width, height)).decode()
+    page.evaluate(DROP_OR_PASTE, [encoded, name, how])
+    wait_for_info(page, f"{width}×{height}")
     helpers.wait_for_scene(page)
     assert query(page)["src"] == "upload"
-    assert page.evaluate("() => window.convscope.run().maps.layers[0].shape") == [2, 40, 64]
+    assert page.evaluate("() => window.convscope.run().maps.layers[0].shape") == [2, height, width]
     problems.assert_none()
 
 
-def test_a_pasted_image_is_used(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/feature-maps?lang=en")
-    helpers.wait_for_scene(page)
-    encoded = base64.b64encode(png_bytes(48, 30)).decode()
-    page.evaluate(
-        """b64 => {
-            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], "pasted.png", { type: "image/png" }));
-            const init = { clipboardData: transfer, bubbles: true, cancelable: true };
-            document.body.dispatchEvent(new ClipboardEvent("paste", init));
-        }""",
-        encoded,
-    )
-    wait_for_info(page, "48×30")
-    helpers.wait_for_scene(page)
-    assert query(page)["src"] == "upload"
-    assert page.evaluate("() => window.convscope.run().maps.layers[0].shape") == [2, 30, 48]
-    problems.assert_none()
-
-
-def test_adding_and_removing_layers_round_trips_through_the_url(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/feature-maps?lang=en")
-    helpers.wait_for_scene(page)
+def test_adding_and_removing_layers_round_trips_through_the_url(
+    open_scene: Any, open_page: Any, helpers: Any
+) -> None:
+    page, problems = open_scene("/feature-maps?lang=en")
     page.locator("[data-act=add-bn]").click()
     page.wait_for_function("() => /layers=[^&]*_b/.test(location.search)")
     helpers.wait_for_scene(page)
@@ -194,9 +164,8 @@ def test_adding_and_removing_layers_round_trips_through_the_url(open_page: Any, 
     other_problems.assert_none()
 
 
-def test_a_clicked_unit_outlines_the_boxes_the_api_gives(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/feature-maps?lang=en&layers=c.sobel.relu_p.max_c.blur.k5.s2")
-    helpers.wait_for_scene(page)
+def test_a_clicked_unit_outlines_the_boxes_the_api_gives(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/feature-maps?lang=en&layers=c.sobel.relu_p.max_c.blur.k5.s2")
     canvas = page.locator("[data-layer='2'].fm-map canvas").first
     scale = page.evaluate("() => window.convscope.run().views[2].views[0].scale")
     # The unit at row 20, column 30 of the last layer (10 px margin around each map).
@@ -213,10 +182,13 @@ def test_a_clicked_unit_outlines_the_boxes_the_api_gives(open_page: Any, helpers
         {"type": "conv", "kernel_size": 5, "stride": 2, "padding": 2, "dilation": 1},
     ]
     assert [p.get("size", p.get("kernel_size")) for p in run] == [3, 2, 5]
-    answer = api_field(
-        page,
-        {"input_height": 192, "input_width": 256, "layers": geometry, "unit": {"layer": 2, "y": 20, "x": 30}},
-    )
+    body = {
+        "input_height": 192,
+        "input_width": 256,
+        "layers": geometry,
+        "unit": {"layer": 2, "y": 20, "x": 30},
+    }
+    answer = helpers.post_api(page, "/api/receptive-field", body)
     boxes = {b["layer"]: b for b in answer["unit"]["boxes"]}
     for layer in (-1, 0, 1):
         assert drawn[str(layer)]["box"] == boxes[layer]["box"], layer
@@ -238,9 +210,8 @@ def test_a_clicked_unit_outlines_the_boxes_the_api_gives(open_page: Any, helpers
     problems.assert_none()
 
 
-def test_a_map_downloads_as_png(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/feature-maps?lang=en")
-    helpers.wait_for_scene(page)
+def test_a_map_downloads_as_png(open_scene: Any) -> None:
+    page, problems = open_scene("/feature-maps?lang=en")
     with page.expect_download() as caught:
         page.locator("[data-layer='0'].fm-map .fm-download").first.click()
     download = caught.value
@@ -257,10 +228,9 @@ def test_a_map_downloads_as_png(open_page: Any, helpers: Any) -> None:
 
 
 def test_refused_files_show_the_api_message_and_leave_a_way_on(
-    open_page: Any, helpers: Any, server: str
+    open_scene: Any, helpers: Any, server: str
 ) -> None:
-    page, _ = open_page("/feature-maps?lang=en")
-    helpers.wait_for_scene(page)
+    page, _ = open_scene("/feature-maps?lang=en")
     text = b"this is not a picture\n" * 10
     page.set_input_files("#fm-file", files=[{"name": "notes.png", "mimeType": "image/png", "buffer": text}])
     error = page.locator("#error")
@@ -286,9 +256,8 @@ def test_refused_files_show_the_api_message_and_leave_a_way_on(
     assert query(page)["src"] == "stripes"
 
 
-def test_the_embed_works_and_keeps_the_stack(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/embed/feature-maps?lang=zh&src=scene&layers=c.gabor_p.avg.k4")
-    helpers.wait_for_scene(page)
+def test_the_embed_works_and_keeps_the_stack(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/embed/feature-maps?lang=zh&src=scene&layers=c.gabor_p.avg.k4")
     assert page.locator(".site-nav").count() == 0
     assert page.locator("[data-layer='0'].fm-map").count() == 4
     assert page.locator("[data-sample=scene]").get_attribute("aria-pressed") == "true"

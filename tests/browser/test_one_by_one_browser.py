@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -12,34 +11,13 @@ pytestmark = pytest.mark.browser
 MIX = {"size": 3, "cin": 4, "cout": 2, "seed": 1}
 
 
-def api(page: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST to the API from the page's own origin."""
-    origin = page.url.split("/one-by-one")[0].split("/embed")[0]
-    response = page.request.post(
-        origin + path, data=json.dumps(body), headers={"Content-Type": "application/json"}
-    )
-    assert response.ok, response.text()
-    result: dict[str, Any] = response.json()
-    return result
-
-
-def mix_result(page: Any, size: int, cin: int, cout: int, seed: int, act: str = "relu") -> dict[str, Any]:
-    """The page's request, sent to the plain conv2d endpoint."""
-    return api(
-        page,
-        "/api/conv2d",
-        {
-            "input": {"shape": [cin, size, size], "kind": "integers", "seed": seed, "low": -3, "high": 3},
-            "weight": {
-                "shape": [cout, cin, 1, 1],
-                "kind": "integers",
-                "seed": seed + 1,
-                "low": -2,
-                "high": 2,
-            },
-            "activation": act,
-        },
-    )
+def mix_request(size: int, cin: int, cout: int, seed: int, act: str = "relu") -> dict[str, Any]:
+    """The page's request, for the plain conv2d endpoint."""
+    return {
+        "input": {"shape": [cin, size, size], "kind": "integers", "seed": seed, "low": -3, "high": 3},
+        "weight": {"shape": [cout, cin, 1, 1], "kind": "integers", "seed": seed + 1, "low": -2, "high": 2},
+        "activation": act,
+    }
 
 
 def shown(value: float) -> str:
@@ -60,22 +38,18 @@ def design_cells(page: Any) -> dict[str, dict[str, str]]:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("path", ["/one-by-one", "/embed/one-by-one"])
 def test_loads_cleanly_and_is_photographed(open_page: Any, helpers: Any, path: str, lang: str) -> None:
-    for _, page in helpers.open_at_sizes(open_page, path, lang, ready="#obo-designs tbody tr"):
-        text = helpers.narration(page)
-        if lang == "zh":
-            assert "第 0 行第 0 列的像素" in text
-            assert not helpers.english_leftovers(page)
-        else:
-            assert "Pixel row 0, column 0" in text
+    says = {"zh": ["第 0 行第 0 列的像素"], "en": ["Pixel row 0, column 0"]}
+    for _, page in helpers.open_at_sizes(
+        open_page, path, lang, ready="#obo-designs tbody tr", says=says, no_english=True
+    ):
         assert page.locator("[data-grid=matrix]").count() == 1
         assert page.locator("[data-grid^=output-]").count() == 2
 
 
-def test_keyboard_steps_pixels_and_the_numbers_are_the_apis(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/one-by-one?lang=en")
-    helpers.wait_for_scene(page)
+def test_keyboard_steps_pixels_and_the_numbers_are_the_apis(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/one-by-one?lang=en")
     first, second, last = helpers.step_first_next_last(page)
-    result = mix_result(page, **MIX)
+    result = helpers.post_api(page, "/api/conv2d", mix_request(**MIX))
     pre, out = result["pre_activation"], result["output"]
     x = result["inputs"]["input"]
     for text, (y, col) in ((first, (0, 0)), (second, (0, 1)), (last, (2, 2))):
@@ -91,14 +65,13 @@ def test_keyboard_steps_pixels_and_the_numbers_are_the_apis(open_page: Any, help
     problems.assert_none()
 
 
-def test_one_output_value_per_step(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/one-by-one?lang=en&by=value&act=none")
-    helpers.wait_for_scene(page)
+def test_one_output_value_per_step(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/one-by-one?lang=en&by=value&act=none")
     assert page.evaluate("() => window.convscope.scene.player.count") == 18
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")  # step 3: pixel (0, 1), output channel 1
-    result = mix_result(page, **MIX, act="none")
+    result = helpers.post_api(page, "/api/conv2d", mix_request(**MIX, act="none"))
     text = helpers.narration(page)
     assert "Pixel row 0, column 1, output channel 1:" in text
     w = result["inputs"]["weight"]
@@ -113,37 +86,14 @@ def test_one_output_value_per_step(open_page: Any, helpers: Any) -> None:
     problems.assert_none()
 
 
-def test_every_control_round_trips_through_the_url(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/one-by-one?lang=en")
-    helpers.wait_for_scene(page)
-    settings: list[tuple[str, str]] = [
-        ("size", "4"),
-        ("cin", "3"),
-        ("seed", "7"),
-        ("cout", "5"),
-        ("act", "none"),
-        ("by", "value"),
-        ("h", "14"),
-        ("w", "10"),
-        ("c", "480"),
-        ("k5", "3"),
-        ("b1", "192"),
-        ("b3r", "90"),
-        ("b3", "208"),
-        ("b5r", "20"),
-        ("b5", "48"),
-        ("bp", "64"),
-        ("rs", "28"),
-        ("rc", "512"),
-        ("rb", "128"),
-    ]
-    helpers.set_controls(page, settings)
-    page.locator("[data-control=bias]").check()
-    page.locator("[data-control=proj]").uncheck()
-    helpers.wait_for_scene(page)
-    helpers.blur_and_press(page, "ArrowRight")
-    helpers.blur_and_press(page, "ArrowRight")
-    expected = helpers.assert_settings_shown(page, settings)
+def test_every_control_round_trips_through_the_url(open_scene: Any, open_page: Any, helpers: Any) -> None:
+    page, problems = open_scene("/one-by-one?lang=en")
+    settings = (
+        "size=4&cin=3&seed=7&cout=5&act=none&by=value"  # the mixing
+        "&h=14&w=10&c=480&k5=3&b1=192&b3r=90&b3=208&b5r=20&b5=48&bp=64"  # the inception calculator
+        "&rs=28&rc=512&rb=128"  # the bottleneck
+    )
+    expected = helpers.set_controls_and_step(page, settings, {"bias": True, "proj": False}, steps=2)
     assert expected["bias"] is True
     assert expected["proj"] is False
     assert expected["reduce"] is True
@@ -151,14 +101,11 @@ def test_every_control_round_trips_through_the_url(open_page: Any, helpers: Any)
     assert "expanded to 5" in page.locator(".part-output .grid-note").text_content()
     assert page.locator("[data-grid=vector-b]").count() == 1
     assert "step=2" in page.url
-    other_problems = helpers.assert_url_round_trip(page, open_page, expected)
-    problems.assert_none()
-    other_problems.assert_none()
+    helpers.assert_url_round_trip(page, open_page, expected, problems)
 
 
-def test_calculator_defaults_are_the_curriculums(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/one-by-one?lang=en")
-    helpers.wait_for_scene(page)
+def test_calculator_defaults_are_the_curriculums(open_scene: Any) -> None:
+    page, problems = open_scene("/one-by-one?lang=en")
     rows = design_cells(page)
     assert [rows[d]["weights"] for d in ("naive", "reduced", "reduced_projected")] == [
         "387,072",
@@ -176,9 +123,8 @@ def test_calculator_defaults_are_the_curriculums(open_page: Any, helpers: Any) -
     problems.assert_none()
 
 
-def test_editing_a_branch_updates_from_the_api_and_keeps_the_step(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/one-by-one?lang=en")
-    helpers.wait_for_scene(page)
+def test_editing_a_branch_updates_from_the_api_and_keeps_the_step(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/one-by-one?lang=en")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     said = helpers.narration(page)
@@ -188,7 +134,7 @@ def test_editing_a_branch_updates_from_the_api_and_keeps_the_step(open_page: Any
     assert page.evaluate("() => window.convscope.scene.player.step") == 2  # the mixing did not move
     assert helpers.narration(page) == said
     body = {"ch3x3": 192, "ch5x5red": 24}
-    result = api(page, "/api/inception", body)
+    result = helpers.post_api(page, "/api/inception", body)
     rows = design_cells(page)
     for design in result["designs"]:
         cells = rows[design["design"]]
@@ -201,7 +147,7 @@ def test_editing_a_branch_updates_from_the_api_and_keeps_the_step(open_page: Any
     # Reductions off: the naive module, the reduction boxes greyed and their counts disabled.
     page.locator("[data-control=reduce]").uncheck()
     helpers.wait_for_scene(page)
-    naive = api(page, "/api/inception", {**body, "use_reductions": False})["module"]
+    naive = helpers.post_api(page, "/api/inception", {**body, "use_reductions": False})["module"]
     assert page.locator("#obo-totals").get_attribute("data-weights") == str(naive["weights"])
     assert page.locator("[data-layer='3x3_reduce']").get_attribute("class").endswith("is-off")
     assert page.locator("[data-control=b3r]").is_disabled()
@@ -217,9 +163,8 @@ def test_editing_a_branch_updates_from_the_api_and_keeps_the_step(open_page: Any
     problems.assert_none()
 
 
-def test_embed_has_no_navigation(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/embed/one-by-one?lang=en&cout=6")
-    helpers.wait_for_scene(page)
+def test_embed_has_no_navigation(open_scene: Any) -> None:
+    page, problems = open_scene("/embed/one-by-one?lang=en&cout=6")
     assert page.locator("nav").count() == 0
     assert page.locator("#embed-open").get_attribute("href").startswith("/one-by-one")
     assert "reduced to" not in page.locator(".part-output .grid-note").text_content()

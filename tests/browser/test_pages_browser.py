@@ -14,18 +14,15 @@ PAGES = ["/", "/conv", "/embed/conv"]
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_load_cleanly_and_are_photographed(open_page: Any, helpers: Any, path: str, lang: str) -> None:
-    for _ in helpers.open_at_sizes(open_page, path, lang):
-        pass  # each size is waited for, photographed and checked as it opens
+    helpers.check_at_sizes(open_page, path, lang)
 
 
-def test_keyboard_steps_the_narration_forward_and_back(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/conv?lang=en")
-    helpers.wait_for_scene(page)
-    first, second, last = helpers.step_first_next_last(page)
-    assert "row 0, column 0" in first
+def test_keyboard_steps_the_narration_forward_and_back(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/conv?lang=en")
+    first, second, _ = helpers.step_first_next_last(
+        page, first_has=("row 0, column 0",), second_has=("row 0, column 1",), last_has=("row 2, column 2",)
+    )
     assert second != first
-    assert "row 0, column 1" in second
-    assert "row 2, column 2" in last
     speed = page.locator(".speed select")
     before = speed.input_value()
     page.keyboard.press("+")
@@ -40,40 +37,19 @@ def test_keyboard_steps_the_narration_forward_and_back(open_page: Any, helpers: 
     problems.assert_none()
 
 
-def test_every_control_round_trips_through_the_url(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/conv?lang=en")
-    helpers.wait_for_scene(page)
-    settings: list[tuple[str, str]] = [
-        ("size", "9"),
-        ("cin", "2"),
-        ("xkind", "int"),
-        ("seed", "7"),
-        ("cout", "2"),
-        ("groups", "2"),
-        ("wkind", "floats"),
-        ("k", "3"),
-        ("pmode", "replicate"),
-        ("p", "2"),
-        ("stride", "2"),
-        ("dil", "2"),
-        ("act", "tanh"),
-        ("zoom", "2"),
-    ]
-    helpers.set_controls(page, settings)
-    page.locator("[data-control=bias]").uncheck()
-    helpers.wait_for_scene(page)
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
-    expected = helpers.assert_settings_shown(page, settings)
+def test_every_control_round_trips_through_the_url(open_scene: Any, open_page: Any, helpers: Any) -> None:
+    page, problems = open_scene("/conv?lang=en")
+    settings = (
+        "size=9&cin=2&xkind=int&seed=7&cout=2&groups=2&wkind=floats"
+        "&k=3&pmode=replicate&p=2&stride=2&dil=2&act=tanh&zoom=2"
+    )
+    expected = helpers.set_controls_and_step(page, settings, {"bias": False}, steps=2)
     assert expected["bias"] is False
-    other_problems = helpers.assert_url_round_trip(page, open_page, expected)
-    problems.assert_none()
-    other_problems.assert_none()
+    helpers.assert_url_round_trip(page, open_page, expected, problems)
 
 
-def test_a_hand_edit_is_kept_in_the_url(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/conv?lang=en")
-    helpers.wait_for_scene(page)
+def test_a_hand_edit_is_kept_in_the_url(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/conv?lang=en")
     canvas = page.locator("[data-grid=input-0] canvas")
     # Cell (1, 1): the grid has a 16px margin for its axis labels and 46px cells at this width.
     cell = page.evaluate("() => window.convscope.run.grids.inputGrids[0].cell")
@@ -95,17 +71,15 @@ def test_a_hand_edit_is_kept_in_the_url(open_page: Any, helpers: Any) -> None:
     problems.assert_none()
 
 
-def test_impossible_settings_cannot_be_reached_and_the_limit_is_said(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/conv?lang=en")
-    helpers.wait_for_scene(page)
+def test_impossible_settings_cannot_be_reached_and_the_limit_is_said(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/conv?lang=en")
     kernel = page.locator("[data-control=k]")
     kernel.fill("9")
     kernel.press("Tab")
     assert kernel.input_value() == "5"
     assert "padded input (5)" in page.locator("#ctl-k-why").text_content()
     # A stale link with an impossible kernel opens clamped, not broken.
-    page2, problems2 = open_page("/conv?lang=en&size=4&k=11&stride=2&pad=same")
-    helpers.wait_for_scene(page2)
+    page2, problems2 = open_scene("/conv?lang=en&size=4&k=11&stride=2&pad=same")
     state = helpers.scene_state(page2)
     assert state["k"] == "4"
     assert state["pad"] == "number"
@@ -113,9 +87,8 @@ def test_impossible_settings_cannot_be_reached_and_the_limit_is_said(open_page: 
     problems2.assert_none()
 
 
-def test_floor_leaves_rows_unvisited_and_says_so(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/conv?lang=en&size=6&stride=2")
-    helpers.wait_for_scene(page)
+def test_floor_leaves_rows_unvisited_and_says_so(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/conv?lang=en&size=6&stride=2")
     note = page.locator("#formula-note").text_content()
     assert "rounded down" in note
     assert "columns 5" in note
@@ -124,9 +97,8 @@ def test_floor_leaves_rows_unvisited_and_says_so(open_page: Any, helpers: Any) -
     problems.assert_none()
 
 
-def test_hover_maps_come_from_the_frames(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/conv?lang=en")
-    helpers.wait_for_scene(page)
+def test_hover_maps_come_from_the_frames(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/conv?lang=en")
     cell = page.evaluate("() => window.convscope.run.grids.inputGrids[0].cell")
     # The centre input cell of a 5x5 input feeds all 9 outputs of a 3x3 kernel.
     page.locator("[data-grid=input-0] canvas").hover(position={"x": 16 + cell * 2.5, "y": 16 + cell * 2.5})
@@ -155,10 +127,9 @@ def test_chinese_scene_shows_no_english_interface_words(open_page: Any, helpers:
 
 
 def test_embed_has_no_navigation_and_frames_anywhere_while_the_site_does_not(
-    browser: Any, server: str, helpers: Any, open_page: Any, other_origin: Any
+    browser: Any, server: str, helpers: Any, open_scene: Any, other_origin: Any
 ) -> None:
-    page, problems = open_page("/embed/conv?lang=en")
-    helpers.wait_for_scene(page)
+    page, problems = open_scene("/embed/conv?lang=en")
     assert page.locator("nav").count() == 0
     assert page.locator(".site-header").count() == 0
     assert page.locator("#embed-open").get_attribute("href").startswith("/conv")
@@ -179,9 +150,8 @@ def test_embed_has_no_navigation_and_frames_anywhere_while_the_site_does_not(
     context.close()
 
 
-def test_share_button_gives_link_and_iframe_snippet(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/conv?lang=en&size=6")
-    helpers.wait_for_scene(page)
+def test_share_button_gives_link_and_iframe_snippet(open_scene: Any) -> None:
+    page, problems = open_scene("/conv?lang=en&size=6")
     page.locator(".share-box summary").click()
     page.wait_for_function("() => document.querySelector('textarea[data-share=link]').value.length > 0")
     link = page.locator("textarea[data-share=link]").input_value()
@@ -192,9 +162,10 @@ def test_share_button_gives_link_and_iframe_snippet(open_page: Any, helpers: Any
     problems.assert_none()
 
 
-def test_language_switch_keeps_the_scene_and_is_remembered(open_page: Any, helpers: Any, server: str) -> None:
-    page, problems = open_page("/conv?size=6&stride=2")
-    helpers.wait_for_scene(page)
+def test_language_switch_keeps_the_scene_and_is_remembered(
+    open_scene: Any, helpers: Any, server: str
+) -> None:
+    page, problems = open_scene("/conv?size=6&stride=2")
     page.keyboard.press("ArrowRight")
     page.locator("#lang-switch").click()
     page.wait_for_url("**lang=zh**")
@@ -209,9 +180,8 @@ def test_language_switch_keeps_the_scene_and_is_remembered(open_page: Any, helpe
     problems.assert_none()
 
 
-def test_a_64_by_64_input_is_legible_with_zoom(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/conv?lang=en&size=64&xkind=digits")
-    helpers.wait_for_scene(page)
+def test_a_64_by_64_input_is_legible_with_zoom(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/conv?lang=en&size=64&xkind=digits")
     plain = page.evaluate("() => window.convscope.run.grids.inputGrids[0].cell")
     page.locator("[data-control=zoom]").select_option("2")
     helpers.wait_for_scene(page)
@@ -225,9 +195,8 @@ def test_a_64_by_64_input_is_legible_with_zoom(open_page: Any, helpers: Any) -> 
     problems.assert_none()
 
 
-def test_a_refusal_from_the_api_is_shown_to_the_learner(open_page: Any, helpers: Any, server: str) -> None:
-    page, _ = open_page("/conv?lang=en")
-    helpers.wait_for_scene(page)
+def test_a_refusal_from_the_api_is_shown_to_the_learner(open_scene: Any) -> None:
+    page, _ = open_scene("/conv?lang=en")
     body = '{"error": {"code": "invalid_value", "message": "stride 0 must be at least 1", "field": "stride"}}'
     page.route(
         "**/api/conv2d/frames",

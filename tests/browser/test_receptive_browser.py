@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -10,16 +9,12 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def api(page: Any, body: dict[str, Any]) -> dict[str, Any]:
-    """POST /api/receptive-field from the page's own origin."""
-    response = page.request.post(
-        page.url.split("/receptive-field")[0].split("/embed")[0] + "/api/receptive-field",
-        data=json.dumps(body),
-        headers={"Content-Type": "application/json"},
-    )
-    assert response.ok, response.text()
-    result: dict[str, Any] = response.json()
-    return result
+def conv(kernel: int, **options: int) -> dict[str, Any]:
+    """A conv layer as the API takes it: the kernel size and the options that are not defaults."""
+    return {"type": "conv", "kernel_size": kernel, **options}
+
+
+POOL_2 = {"type": "pool", "kernel_size": 2, "stride": 2}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -27,32 +22,25 @@ def api(page: Any, body: dict[str, Any]) -> dict[str, Any]:
 def test_receptive_loads_cleanly_and_is_photographed(
     open_page: Any, helpers: Any, path: str, lang: str
 ) -> None:
-    for _, page in helpers.open_at_sizes(open_page, path, lang, "&step=2", ready="[data-grid=effective]"):
-        text = helpers.narration(page)
-        if lang == "zh":
-            assert "经过第 3 层后" in text
-            assert not helpers.english_leftovers(page)
-        else:
-            assert "After layer 3" in text
-            assert "6×6 input pixels" in text
+    says = {"zh": ["经过第 3 层后"], "en": ["After layer 3", "6×6 input pixels"]}
+    helpers.check_at_sizes(
+        open_page, path, lang, query="&step=2", ready="[data-grid=effective]", says=says, no_english=True
+    )
 
 
-def test_keyboard_steps_through_the_layers(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/receptive-field?lang=en")
-    helpers.wait_for_scene(page)
-    first, second, last = helpers.step_first_next_last(page)
-    assert "After layer 1" in first
-    assert "3×3 input pixels" in first
-    assert "After layer 2" in second
-    assert "5×5 input pixels" in second
-    assert "After layer 3" in last
-    assert "jump 2" in last
+def test_keyboard_steps_through_the_layers(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/receptive-field?lang=en")
+    helpers.step_first_next_last(
+        page,
+        first_has=("After layer 1", "3×3 input pixels"),
+        second_has=("After layer 2", "5×5 input pixels"),
+        last_has=("After layer 3", "jump 2"),
+    )
     problems.assert_none()
 
 
-def test_layer_editor_round_trips_through_the_url(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/receptive-field?lang=en")
-    helpers.wait_for_scene(page)
+def test_layer_editor_round_trips_through_the_url(open_scene: Any, open_page: Any, helpers: Any) -> None:
+    page, problems = open_scene("/receptive-field?lang=en")
     page.locator("[data-add=conv]").click()
     helpers.wait_for_scene(page)
     settings = [("size", "40"), ("c", "32"), ("l3-d", "2"), ("l0-s", "2")]
@@ -72,18 +60,8 @@ def test_layer_editor_round_trips_through_the_url(open_page: Any, helpers: Any) 
     assert expected["l1-type"] == "pool"
     assert expected["l3-d"] == "2"
     # The table shows the API's figures for the stack the URL describes.
-    result = api(
-        page,
-        {
-            "input_size": 40,
-            "layers": [
-                {"type": "conv", "kernel_size": 3, "stride": 2, "padding": 1},
-                {"type": "pool", "kernel_size": 2, "stride": 2},
-                {"type": "pool", "kernel_size": 2, "stride": 2},
-                {"type": "conv", "kernel_size": 3, "padding": 1, "dilation": 2},
-            ],
-        },
-    )
+    layers = [conv(3, stride=2, padding=1), POOL_2, POOL_2, conv(3, padding=1, dilation=2)]
+    result = helpers.post_api(page, "/api/receptive-field", {"input_size": 40, "layers": layers})
     last_row = page.locator("tr[data-layer='3'] td").all_text_contents()
     field = result["layers"][3]["receptive_field"]
     assert last_row[4] == f"{field}×{field}"
@@ -92,16 +70,13 @@ def test_layer_editor_round_trips_through_the_url(open_page: Any, helpers: Any) 
     helpers.wait_for_scene(page)
     assert "layers=c3s2p1_p2s2p0_c3s1p1d2" in page.url
     expected = helpers.scene_state(page)
-    other_problems = helpers.assert_url_round_trip(page, open_page, expected)
-    problems.assert_none()
-    other_problems.assert_none()
+    helpers.assert_url_round_trip(page, open_page, expected, problems)
 
 
-def test_a_stack_that_does_not_fit_is_cut_back(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page(
+def test_a_stack_that_does_not_fit_is_cut_back(open_scene: Any) -> None:
+    page, problems = open_scene(
         "/receptive-field?lang=en&size=6&layers=c3s1p0_c3s1p0_c3s1p0_c3s1p0&unit=9-9-9"
     )
-    helpers.wait_for_scene(page)
     assert page.evaluate("() => window.convscope.scene.player.count") == 2
     assert "unit=" not in page.url
     assert "dropped" in page.locator("#rf-dropped").text_content()
@@ -110,10 +85,9 @@ def test_a_stack_that_does_not_fit_is_cut_back(open_page: Any, helpers: Any) -> 
 
 @pytest.mark.parametrize(("layer", "y", "x"), [(1, 3, 4), (2, 0, 0), (0, 5, 2)])
 def test_clicking_a_unit_draws_the_api_field(
-    open_page: Any, helpers: Any, layer: int, y: int, x: int
+    open_scene: Any, helpers: Any, layer: int, y: int, x: int
 ) -> None:
-    page, problems = open_page("/receptive-field?lang=en")
-    helpers.wait_for_scene(page)
+    page, problems = open_scene("/receptive-field?lang=en")
     canvas = page.locator(f"[data-grid=layer-{layer}] canvas")
     rect = canvas.evaluate(
         "(el, [j, y, x]) => { const box = el.getBoundingClientRect();"
@@ -126,17 +100,9 @@ def test_clicking_a_unit_draws_the_api_field(
     helpers.wait_for_scene(page)
     assert f"step={layer}" in page.url or layer == 0
     assert f"unit ({y}, {x})" in helpers.narration(page)
-    result = api(
-        page,
-        {
-            "input_size": 16,
-            "layers": [
-                {"type": "conv", "kernel_size": 3, "padding": 1},
-                {"type": "conv", "kernel_size": 3, "padding": 1},
-                {"type": "pool", "kernel_size": 2, "stride": 2},
-            ],
-            "unit": {"layer": layer, "y": y, "x": x},
-        },
+    body = {"input_size": 16, "layers": [conv(3, padding=1), conv(3, padding=1), POOL_2]}
+    result = helpers.post_api(
+        page, "/api/receptive-field", {**body, "unit": {"layer": layer, "y": y, "x": x}}
     )
     shown = page.evaluate("() => window.convscope.shownBox()")
     assert shown == result["unit"]["input_box"]

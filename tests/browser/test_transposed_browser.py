@@ -21,12 +21,11 @@ def test_transposed_loads_cleanly(open_page: Any, helpers: Any, path: str, lang:
             assert "scattered" not in helpers.narration(page)
 
 
-def test_keyboard_steps_through_scatter_and_bias(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/transposed?lang=en")
-    helpers.wait_for_scene(page)
-    first, second, last = helpers.step_first_next_last(page)
+def test_keyboard_steps_through_scatter_and_bias(open_scene: Any, helpers: Any) -> None:
+    page, problems = open_scene("/transposed?lang=en")
+    # Padding 1 crops the top-left taps of the first value.
+    first, second, last = helpers.step_first_next_last(page, first_has=("cropped border",))
     assert first.startswith("Input x[0, 0, 0] = ")
-    assert "cropped border" in first  # padding 1 crops the top-left taps of the first value
     assert second.startswith("Input x[0, 0, 1] = ")
     assert last.startswith("Bias of output channel 0:")
     # The formula's numbers and the server's size: (3-1)*2 - 2*1 + 1*(3-1) + 1 + 1 = 6.
@@ -35,55 +34,33 @@ def test_keyboard_steps_through_scatter_and_bias(open_page: Any, helpers: Any) -
     problems.assert_none()
 
 
-def test_output_padding_is_limited_by_stride_or_dilation(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/transposed?lang=en&stride=2&op=4")
-    helpers.wait_for_scene(page)
+def test_output_padding_is_limited_by_stride_or_dilation(open_scene: Any) -> None:
+    page, problems = open_scene("/transposed?lang=en&stride=2&op=4")
     assert page.locator("[data-control=op]").input_value() == "1"
     why = page.locator("#ctl-op-why").text_content()
     assert "smaller than the stride (2) or the dilation (1)" in why
     # Through the dilation output padding may reach the stride; the backward panel still agrees.
-    other, other_problems = open_page("/transposed?lang=en&stride=1&dil=3&op=2")
-    helpers.wait_for_scene(other)
+    other, other_problems = open_scene("/transposed?lang=en&stride=1&dil=3&op=2")
     assert other.locator("[data-control=op]").input_value() == "2"
     assert other.locator("#backward-verdict").get_attribute("data-match") == "all"
     problems.assert_none()
     other_problems.assert_none()
 
 
-def test_every_transposed_control_round_trips_through_the_url(open_page: Any, helpers: Any) -> None:
-    page, problems = open_page("/transposed?lang=en")
-    helpers.wait_for_scene(page)
-    settings = [
-        ("size", "4"),
-        ("cin", "2"),
-        ("xkind", "binary"),
-        ("seed", "5"),
-        ("cout", "2"),
-        ("groups", "2"),
-        ("wkind", "int"),
-        ("k", "2"),
-        ("p", "0"),
-        ("stride", "3"),
-        ("dil", "2"),
-        ("op", "2"),
-        ("zoom", "2"),
-    ]
-    helpers.set_controls(page, settings)
-    page.locator("[data-control=bias]").uncheck()
-    helpers.wait_for_scene(page)
-    helpers.blur_and_press(page, "ArrowRight")
-    expected = helpers.assert_settings_shown(page, settings)
+def test_every_transposed_control_round_trips_through_the_url(
+    open_scene: Any, open_page: Any, helpers: Any
+) -> None:
+    page, problems = open_scene("/transposed?lang=en")
+    settings = "size=4&cin=2&xkind=binary&seed=5&cout=2&groups=2&wkind=int&k=2&p=0&stride=3&dil=2&op=2&zoom=2"
+    expected = helpers.set_controls_and_step(page, settings, {"bias": False})
     assert expected["bias"] is False
     assert helpers.narration(page).startswith("Input x[0, 0, 1] = ")
-    other_problems = helpers.assert_url_round_trip(page, open_page, expected)
-    problems.assert_none()
-    other_problems.assert_none()
+    helpers.assert_url_round_trip(page, open_page, expected, problems)
 
 
-def test_chinese_transposed_shows_no_english_interface_words(open_page: Any, helpers: Any) -> None:
+def test_chinese_transposed_shows_no_english_interface_words(open_scene: Any, helpers: Any) -> None:
     for path in ("/transposed?lang=zh&cin=2&cout=2&stride=1&dil=2&op=1", "/embed/transposed?lang=zh"):
-        page, problems = open_page(path)
-        helpers.wait_for_scene(page)
+        page, problems = open_scene(path)
         page.keyboard.press("End")
         leftover = helpers.english_leftovers(page)
         assert not leftover, f"{path}: {sorted(leftover)}"
