@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, StreamingResponse
 from app.errors import ApiError, error_content
 from app.ops.job import Job, check_limits
 from app.settings import Settings
-from engine.frames import Frame
+from engine import Frame
 
 logger = logging.getLogger("convscope")
 

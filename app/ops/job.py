@@ -18,8 +18,7 @@ from numpy.typing import NDArray
 from app.errors import limit_error
 from app.settings import Settings
 from app.tensors import as_list, shape_of
-from engine.frames import Frame
-from engine.shapes import OutputSize
+from engine import Frame, OutputSize
 
 Array = NDArray[Any]
 Outputs = dict[str, Array]

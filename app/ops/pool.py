@@ -9,15 +9,18 @@ from app.ops.job import Job, Outputs, axis_sizes, pair_of, parameters_of
 from app.schemas import AvgPool2dBackwardRequest, AvgPool2dRequest, MaxPool2dBackwardRequest, MaxPool2dRequest
 from app.settings import Settings
 from app.tensors import INPUT, Array, resolve
-from engine.frames import (
+from engine import (
+    avg_pool2d,
+    avg_pool2d_backward,
     avg_pool2d_backward_frames,
     avg_pool2d_frames,
     frame_count,
+    max_pool2d,
+    max_pool2d_backward,
     max_pool2d_backward_frames,
     max_pool2d_frames,
+    pool_output_size,
 )
-from engine.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
-from engine.shapes import pool_output_size
 
 
 def _geometry(x: Array, params: dict[str, Any]) -> tuple[list[int], dict[str, dict[str, Any]], int]:

@@ -11,7 +11,7 @@ from app.cache import ResponseCache, json_bytes_response
 from app.dependencies import SettingsDep
 from app.errors import ApiError, limit_error
 from app.schemas import ArchitectureList, ArchitectureResponse, ArchitectureSummary, ErrorResponse
-from engine.architectures import NETWORKS, architecture_table
+from engine import NETWORKS, architecture_table
 
 router = APIRouter(prefix="/api", tags=["architectures"])
 

@@ -31,12 +31,18 @@ from app.schemas import (
     PoolLayerSpec,
 )
 from app.settings import Settings
-from engine.activations import apply_activation
-from engine.conv import conv2d
-from engine.kernels import KernelBank, kernel_bank
-from engine.norm import batch_norm
-from engine.pool import avg_pool2d, max_pool2d
-from engine.shapes import OutputSize, conv2d_output_shape, pool_output_size
+from engine import (
+    KernelBank,
+    OutputSize,
+    apply_activation,
+    avg_pool2d,
+    batch_norm,
+    conv2d,
+    conv2d_output_shape,
+    kernel_bank,
+    max_pool2d,
+    pool_output_size,
+)
 
 router = APIRouter(tags=["feature maps"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body
 from app.errors import ApiError
 from app.routers.common import result_responses
 from app.schemas import BottleneckRequest, BottleneckResponse, InceptionRequest, InceptionResponse
-from engine.architectures.inception import bottleneck_comparison, inception_comparison, inception_module
+from engine import bottleneck_comparison, inception_comparison, inception_module
 
 router = APIRouter(prefix="/api", tags=["1x1 convolutions"])
 

@@ -15,7 +15,7 @@ from app.errors import ApiError, limit_error
 from app.routers.common import result_responses
 from app.schemas import ReceptiveFieldRequest, ReceptiveFieldResponse
 from app.settings import Settings
-from engine.receptive import Box, LayerField, effective_receptive_field, receptive_fields, unit_field
+from engine import Box, LayerField, effective_receptive_field, receptive_fields, unit_field
 
 router = APIRouter(prefix="/api", tags=["receptive field"])
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.frames import replay_conv2d, replay_conv2d_backward, replay_conv_transpose2d
+from engine import replay_conv2d, replay_conv2d_backward, replay_conv_transpose2d
 
 ACTIVATIONS = {"none": lambda t: t, "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.main import create_app
 from app.schemas import SpecKind
-from engine.generate import KINDS
+from engine import KINDS
 
 OPERATIONS = ("conv2d", "conv-transpose2d", "max-pool2d", "avg-pool2d", "batch-norm")
 WITH_BACKWARD_FRAMES = ("conv2d", "max-pool2d", "avg-pool2d", "batch-norm")

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.frames import replay_batch_norm, replay_batch_norm_backward
+from engine import replay_batch_norm, replay_batch_norm_backward
 
 CASES: list[dict[str, Any]] = [
     {"input": {"shape": [2, 2, 2, 2], "seed": 5}, "training": True},

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.frames import (
+from engine import (
     replay_avg_pool2d,
     replay_avg_pool2d_backward,
     replay_max_pool2d,
