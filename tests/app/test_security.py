@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.security import REFERRER_POLICY
+from app.middleware import REFERRER_POLICY
 from app.settings import Settings, load_settings
 
 PLANE = [[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]]
@@ -266,12 +266,12 @@ def test_static_files_inside_the_folder_are_served() -> None:
 
 
 def test_an_unexpected_exception_is_a_json_500_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.routers.architectures
+    import app.ops.architectures
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals at /srv/convscope/app/engine.py line 12")
 
-    monkeypatch.setattr(app.routers.architectures, "architecture_table", broken)
+    monkeypatch.setattr(app.ops.architectures, "architecture_table", broken)
     faulty = TestClient(create_app(Settings()), raise_server_exceptions=False)
     response = faulty.get("/api/architectures/vgg16", params={"input_size": 200})
     assert response.status_code == 500
