@@ -130,19 +130,22 @@ def test_origin_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPat
 # CORS
 
 
+def preflight_post(client: TestClient, origin: dict[str, str]) -> Any:
+    """The browser's question before a cross-origin JSON POST to the API."""
+    headers = {
+        **origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    return client.options("/api/max-pool2d", headers=headers)
+
+
 def test_cors_is_off_by_default(client: TestClient) -> None:
     origin = {"Origin": "https://elsewhere.example"}
     response = client.post("/api/max-pool2d", json={"input": PLANE, "kernel_size": 2}, headers=origin)
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
-    preflight = client.options(
-        "/api/max-pool2d",
-        headers={
-            **origin,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        },
-    )
+    preflight = preflight_post(client, origin)
     assert preflight.status_code == 405
     assert "access-control-allow-origin" not in preflight.headers
 
@@ -150,14 +153,7 @@ def test_cors_is_off_by_default(client: TestClient) -> None:
 def test_cors_for_configured_origins_on_the_api_only() -> None:
     cors = TestClient(create_app(Settings(cors_origins="https://course.example https://lab.example")))
     allowed = {"Origin": "https://course.example"}
-    preflight = cors.options(
-        "/api/max-pool2d",
-        headers={
-            **allowed,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        },
-    )
+    preflight = preflight_post(cors, allowed)
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == "https://course.example"
     assert set(preflight.headers["access-control-allow-methods"].replace(" ", "").split(",")) == {
