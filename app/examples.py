@@ -19,6 +19,13 @@ def _examples(**named: tuple[str, dict[str, Any]]) -> Examples:
     return {name: Example(summary=summary, value=value) for name, (summary, value) in named.items()}
 
 
+# Literal tensors small enough to follow by hand, shared by the forward and backward examples.
+CONV_PLANE = [[[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 0, 2]]]  # (1, 4, 4)
+DIAGONAL_KERNEL = [[[[1, 0], [0, -1]]]]  # (1, 1, 2, 2)
+POOL_PLANE = [[[1, 3, 2, 1], [4, 2, 0, 1], [1, 1, 5, 6], [0, 2, 7, 3]]]  # (1, 4, 4)
+OVERLAPPING_WINDOWS = {"kernel_size": 3, "stride": 2, "padding": 1}
+
+
 CONV2D = _examples(
     seeded=(
         "Sobel x on a seeded 5x5 plane, padding 1, ReLU",
@@ -31,12 +38,7 @@ CONV2D = _examples(
     ),
     lists=(
         "Literal lists: a 4x4 plane, one 2x2 kernel, a bias, stride 2",
-        {
-            "input": [[[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 0, 2]]],
-            "weight": [[[[1, 0], [0, -1]]]],
-            "bias": [0.5],
-            "stride": 2,
-        },
+        {"input": CONV_PLANE, "weight": DIAGONAL_KERNEL, "bias": [0.5], "stride": 2},
     ),
     channels=(
         "Three channels, two seeded kernels, reflect padding",
@@ -61,12 +63,7 @@ CONV2D_BACKWARD = _examples(
     ),
     lists=(
         "Literal lists, stride 2",
-        {
-            "input": [[[1, 2, 0, 1], [0, 1, 3, 1], [2, 2, 1, 0], [1, 0, 0, 2]]],
-            "weight": [[[[1, 0], [0, -1]]]],
-            "grad_output": [[[1, 2], [3, 4]]],
-            "stride": 2,
-        },
+        {"input": CONV_PLANE, "weight": DIAGONAL_KERNEL, "grad_output": [[[1, 2], [3, 4]]], "stride": 2},
     ),
 )
 
@@ -103,17 +100,11 @@ CONV_TRANSPOSE2D_BACKWARD = _examples(
 MAX_POOL2D = _examples(
     lists=(
         "2x2 windows, stride 2: the classic halving",
-        {"input": [[[1, 3, 2, 1], [4, 2, 0, 1], [1, 1, 5, 6], [0, 2, 7, 3]]], "kernel_size": 2},
+        {"input": POOL_PLANE, "kernel_size": 2},
     ),
     overlapping=(
         "Overlapping 3x3 windows, stride 2, padding 1, ceil_mode",
-        {
-            "input": {"shape": [1, 1, 6, 6], "seed": 7},
-            "kernel_size": 3,
-            "stride": 2,
-            "padding": 1,
-            "ceil_mode": True,
-        },
+        {"input": {"shape": [1, 1, 6, 6], "seed": 7}, **OVERLAPPING_WINDOWS, "ceil_mode": True},
     ),
 )
 
@@ -132,17 +123,11 @@ MAX_POOL2D_BACKWARD = _examples(
 AVG_POOL2D = _examples(
     lists=(
         "2x2 averages of a 4x4 plane",
-        {"input": [[[1, 3, 2, 1], [4, 2, 0, 1], [1, 1, 5, 6], [0, 2, 7, 3]]], "kernel_size": 2},
+        {"input": POOL_PLANE, "kernel_size": 2},
     ),
     padded=(
         "Padding that does not count towards the divisor",
-        {
-            "input": {"shape": [1, 1, 5, 5], "seed": 2},
-            "kernel_size": 3,
-            "stride": 2,
-            "padding": 1,
-            "count_include_pad": False,
-        },
+        {"input": {"shape": [1, 1, 5, 5], "seed": 2}, **OVERLAPPING_WINDOWS, "count_include_pad": False},
     ),
 )
 

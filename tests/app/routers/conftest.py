@@ -94,6 +94,21 @@ def tensors() -> Callable[[dict[str, Any]], dict[str, torch.Tensor | None]]:
     return convert
 
 
+@pytest.fixture(scope="module")
+def leaves_of(
+    post: Callable[[str, dict[str, Any]], dict[str, Any]],
+    tensors: Callable[[dict[str, Any]], dict[str, torch.Tensor | None]],
+) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """The inputs of a forward request as the server uses them (specs generated), as torch leaves
+    that require grad: what a backward test differentiates through."""
+
+    def run(url: str, body: dict[str, Any]) -> dict[str, Any]:
+        inputs = tensors(post(url, body))
+        return {name: None if t is None else t.requires_grad_(True) for name, t in inputs.items()}
+
+    return run
+
+
 Expected = Callable[[dict[str, Any]], dict[str, torch.Tensor]]
 
 

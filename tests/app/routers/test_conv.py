@@ -101,10 +101,10 @@ def test_conv2d_matches_torch_and_its_stream(body: dict[str, Any], against_torch
 
 @pytest.mark.parametrize("body", CONV_CASES)
 def test_conv2d_backward_matches_torch_autograd(
-    body: dict[str, Any], post: Any, against_torch: Any, close: Any, tensors: Any
+    body: dict[str, Any], leaves_of: Any, against_torch: Any, close: Any
 ) -> None:
-    t = tensors(post("/api/conv2d", body))
-    x = t["input"].clone().requires_grad_(True)
+    t = leaves_of("/api/conv2d", body)
+    x = t["input"]
     layer = torch_conv(body, t)
     out = layer(x)
     grad_output = torch.linspace(-1.0, 2.0, out.numel(), dtype=torch.float64).reshape(out.shape)
@@ -165,11 +165,10 @@ def test_conv_transpose2d_matches_torch_and_its_stream(
 
 @pytest.mark.parametrize("body", TRANSPOSE_CASES)
 def test_conv_transpose2d_backward_matches_torch_autograd(
-    body: dict[str, Any], post: Any, against_torch: Any, tensors: Any
+    body: dict[str, Any], leaves_of: Any, against_torch: Any
 ) -> None:
-    t = tensors(post("/api/conv-transpose2d", body))
-    x = t["input"].clone().requires_grad_(True)
-    w = t["weight"].clone().requires_grad_(True)
+    t = leaves_of("/api/conv-transpose2d", body)
+    x, w = t["input"], t["weight"]
     out_channels = w.shape[1] * body.get("groups", 1)
     b = torch.zeros(out_channels, dtype=torch.float64, requires_grad=True)
     out = F.conv_transpose2d(x, w, b, **_transpose_args(body))

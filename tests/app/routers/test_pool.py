@@ -111,10 +111,10 @@ def test_avg_pool2d_matches_torch_and_its_stream(
     [("/max-pool2d", body) for body in MAX_CASES] + [("/avg-pool2d", body) for body in AVG_CASES],
 )
 def test_pool2d_backward_matches_torch_autograd(
-    path: str, body: dict[str, Any], post: Any, against_torch: Any, close: Any, tensors: Any
+    path: str, body: dict[str, Any], leaves_of: Any, against_torch: Any, close: Any
 ) -> None:
     pool, arguments, replay = POOLS[path]
-    x = tensors(post(f"/api{path}", body))["input"].requires_grad_(True)
+    x = leaves_of(f"/api{path}", body)["input"]
     out = pool(x, **arguments(body))
     grad_output = torch.linspace(-1.0, 3.0, out.shape.numel(), dtype=torch.float64).reshape(out.shape)
     out.backward(grad_output)
