@@ -1,9 +1,10 @@
 """Answers that depend only on the request, kept as encoded bytes so a repeat costs a lookup.
 
-Architecture tables, receptive fields and the OpenAPI document are pure functions of the URL or
-the body: the same request always gets the same bytes (the limits are fixed per app, so a request
-refused once is refused again, and refusals are never stored). Each worker keeps its own cache, in
-memory, bounded by total size; nothing about a learner is stored, so workers stay interchangeable.
+Receptive fields are pure functions of the body, as architecture tables (app.ops.architectures,
+functools.lru_cache) and the OpenAPI document (app.openapi) are of the URL: the same request always
+gets the same bytes (the limits are fixed per app, so a request refused once is refused again, and
+refusals are never stored). Each worker keeps its own cache, in memory, bounded by total size;
+nothing about a learner is stored, so workers stay interchangeable.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or load_settings()
     # Repeated receptive-field requests are answered from memory (app.cache.cached_post).
     app.state.post_cache = ResponseCache(max_bytes=8_000_000, max_entry_bytes=256_000)
-    # Innermost first.
+    # Middleware, innermost first.
     app.add_middleware(BodyGuard, settings=app.state.settings)
     cors_origins = origin_list(app.state.settings.cors_origins, "cors_origins", allow_keywords=False)
     if cors_origins:  # CORS stays off unless origins are configured

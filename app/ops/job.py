@@ -34,7 +34,6 @@ from engine import Frame, OutputSize
 logger = logging.getLogger("convscope")
 
 Array = NDArray[Any]
-Outputs = dict[str, Array]
 Inputs = dict[str, Any]  # field name -> array (None for an omitted optional tensor)
 Compute = Callable[..., Array | tuple[Array, ...]]
 Frames = Callable[..., Iterator[Frame]]
@@ -121,14 +120,11 @@ def pair_of(value: int | Sequence[int]) -> tuple[int, int]:
 
 def check_limits(job: Job, settings: Settings, *, stream: bool) -> None:
     """Refuse (413) a job whose results, work or stream would pass a limit, before any of it runs."""
-    checks = [
-        (
-            math.prod(shape),
-            "max_tensor_elements",
-            f"the result {name} would have {math.prod(shape):,} values (shape {shape}), more than",
-        )
-        for name, shape in job.outputs.items()
-    ]
+    checks: list[tuple[int, str, str]] = []
+    for name, shape in job.outputs.items():
+        values = math.prod(shape)
+        what = f"the result {name} would have {values:,} values (shape {shape}), more than"
+        checks.append((values, "max_tensor_elements", what))
     checks.append((job.work, "max_work", f"this {job.op} needs about {job.work:,} multiply-adds, more than"))
     if stream:
         frames = job.frame_count or 0  # every job with a stream knows its frame count
@@ -184,6 +180,9 @@ def ndjson_lines(job: Job, frames: Iterator[Frame]) -> Iterator[bytes]:
             if size >= CHUNK_BYTES:
                 yield b"".join(chunk)
                 chunk, size = [], 0
+        # The last line is the plain endpoint's answer, from the same vectorised computation: the
+        # frames come from the loop reference, whose sums run in another order, so values rebuilt
+        # from them can differ from it in the last bits.
         chunk.append(_dumps({"type": "result", **job.result()}) + b"\n")
         yield b"".join(chunk)
     except Exception as exc:  # the response has started: an error line is all that can be sent now
