@@ -260,6 +260,8 @@ for _operation in OPERATIONS:
     _add_routes(_operation)
 
 
+# Several training steps of one layer are not a pass of an operation (no job, no frames): a route
+# of its own, after the table's batch-norm rows.
 StepsBody = Annotated[BatchNormStepsRequest, Body(openapi_examples=examples.BATCH_NORM_STEPS)]
 
 
