@@ -1,22 +1,22 @@
 """Answers that depend only on the request, kept as encoded bytes so a repeat costs a lookup.
 
-Architecture tables, receptive fields and the OpenAPI document are pure functions of the URL or
-the body: the same request always gets the same bytes (the limits are fixed per app, so a request
-refused once is refused again, and refusals are never stored). Each worker keeps its own cache, in
-memory, bounded by total size; nothing about a learner is stored, so workers stay interchangeable.
+Receptive fields are pure functions of the body, as architecture tables (app.ops.architectures,
+functools.lru_cache) and the OpenAPI document (app.openapi) are of the URL: the same request always
+gets the same bytes (the limits are fixed per app, so a request refused once is refused again, and
+refusals are never stored). Each worker keeps its own cache, in memory, bounded by total size;
+nothing about a learner is stored, so workers stay interchangeable.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
-from starlette.datastructures import Headers
-from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.body_guard import replay_body
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 
 class ResponseCache:
@@ -83,53 +83,17 @@ def json_bytes_response(body: bytes) -> Response:
     return Response(body, media_type="application/json")
 
 
-class PostCache:
-    """Pure ASGI middleware answering repeated POSTs to deterministic endpoints from a cache.
+async def cached_post(request: Request, compute: Callable[[], Any]) -> Response:
+    """The JSON answer to a POST whose answer depends on its body alone, from ``app.state.post_cache``.
 
-    For the listed paths, the key is the path, the content type and the exact body bytes; a 200
-    JSON answer is stored, anything else (errors, streams) passes through untouched. It sits
-    inside BodyGuard, so the body it reads is already bounded in size and checked.
+    The key is the path, the content type and the exact body bytes (FastAPI has already read and
+    validated them). On a miss ``compute()`` runs in a worker thread and its result is encoded as
+    JSONResponse would; an error it raises (a refusal) passes through, so nothing is stored.
     """
-
-    def __init__(self, app: ASGIApp, paths: Collection[str], cache: ResponseCache) -> None:
-        self.app = app
-        self.paths = frozenset(paths)
-        self.cache = cache
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away before sending its body
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        content_type = Headers(scope=scope).get("content-type", "")
-        key = (scope["path"], content_type, body)
-        found = self.cache.peek(key)
-        if found is not None:
-            await json_bytes_response(found)(scope, receive, send)
-            return
-        await self._answer_and_store(scope, replay_body(body, receive), send, key)
-
-    async def _answer_and_store(self, scope: Scope, receive: Receive, send: Send, key: Hashable) -> None:
-        storable = False
-        parts: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal storable
-            if message["type"] == "http.response.start":
-                media = Headers(raw=message.get("headers", [])).get("content-type", "")
-                storable = message["status"] == 200 and media.startswith("application/json")
-            elif message["type"] == "http.response.body" and storable:
-                parts.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    self.cache.put(key, b"".join(parts))
-            await send(message)
-
-        await self.app(scope, receive, capture)
+    cache: ResponseCache = request.app.state.post_cache
+    key = (request.url.path, request.headers.get("content-type", ""), await request.body())
+    found = cache.peek(key)
+    if found is None:
+        found = await anyio.to_thread.run_sync(lambda: bytes(JSONResponse(compute()).body))
+        cache.put(key, found)
+    return json_bytes_response(found)

@@ -28,7 +28,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from app.schemas import OP_FIELD_NAMES
-from app.security import SITE_HEADERS
 
 logger = logging.getLogger("convscope")
 
@@ -266,16 +265,18 @@ async def _value_error(request: Request, exc: Exception) -> Response:
     return error_response(422, "invalid_value", message, field=field_named_by(message))
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    message = "the server failed on this request; this is a bug in ConvScope, not in your input"
-    # This response is sent by Starlette's outermost middleware, outside SecurityHeaders: add them here.
-    return error_response(500, "internal_error", message, headers=dict(SITE_HEADERS))
+def install_error_handlers(app: FastAPI, server_error_headers: Iterable[tuple[str, str]]) -> None:
+    """Every error as JSON. A 500 is sent by Starlette's outermost middleware, outside the one that
+    adds the security headers, so it carries ``server_error_headers`` itself."""
+    headers = dict(server_error_headers)
 
+    async def server_error(request: Request, exc: Exception) -> Response:
+        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        message = "the server failed on this request; this is a bug in ConvScope, not in your input"
+        return error_response(500, "internal_error", message, headers=headers)
 
-def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(ValueError, _value_error)
-    app.add_exception_handler(Exception, _server_error)
+    app.add_exception_handler(Exception, server_error)

@@ -71,11 +71,17 @@ class DecodedImage:
     preview: Image.Image
     format: str
     mode: str
-    width: int
-    height: int
     original_width: int
     original_height: int
     orientation: int
+
+    @property
+    def width(self) -> int:
+        return self.preview.width
+
+    @property
+    def height(self) -> int:
+        return self.preview.height
 
 
 async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
@@ -236,10 +242,10 @@ def decode_image(data: bytes, settings: Settings, *, grayscale: bool = False) ->
         image = _open(data, settings)
         source_format = image.format or "unknown"
         source_mode = image.mode
-        width, height = image.size
+        original_width, original_height = image.size
         orientation = _orientation(image)
-        target = _scaled_size(width, height, settings.max_image_side)
-        if target != (width, height):
+        target = _scaled_size(original_width, original_height, settings.max_image_side)
+        if target != image.size:
             image.draft(None, target)  # JPEG only: let the decoder scale by 1/2, 1/4 or 1/8 for free
         try:
             image.load()
@@ -255,22 +261,14 @@ def decode_image(data: bytes, settings: Settings, *, grayscale: bool = False) ->
         except Exception:  # malformed EXIF: keep the stored orientation
             orientation = 1
         if orientation in (5, 6, 7, 8):
-            width, height = height, width
+            original_width, original_height = original_height, original_width
         flat = flatten(image)
         size = _scaled_size(flat.width, flat.height, settings.max_image_side)
         if size != flat.size:
             flat = flat.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
         pixels, preview = to_array(flat, grayscale)
     return DecodedImage(
-        pixels=pixels,
-        preview=preview,
-        format=source_format,
-        mode=source_mode,
-        width=preview.width,
-        height=preview.height,
-        original_width=width,
-        original_height=height,
-        orientation=orientation,
+        pixels, preview, source_format, source_mode, original_width, original_height, orientation
     )
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.body_guard import BodyGuard
-from app.cache import PostCache, ResponseCache
+from app.cache import ResponseCache
 from app.errors import install_error_handlers
+from app.middleware import SITE_HEADERS, ApiCors, BodyGuard, SecurityHeaders
 from app.openapi import openapi_builder
-from app.routers import architectures, conv, docs, feature_maps, inception, norm, pages, pool, receptive
-from app.security import ApiCors, SecurityHeaders, origin_list
-from app.settings import Settings, load_settings
+from app.routers import architectures, docs, feature_maps, inception, operations, pages, receptive
+from app.settings import Settings, load_settings, origin_list
 from app.static import CachedStaticFiles
 
 DESCRIPTION = """Step through every number a convolutional neural network computes.
@@ -19,10 +18,6 @@ Every operation has a plain endpoint returning its result as JSON and a `/frames
 streaming the steps as NDJSON. Tensors are nested lists, or specs such as
 `{"shape": [1, 1, 5, 5], "kind": "integers", "seed": 3}` that the server generates. Errors are
 `{"error": {"code", "message", "field", ...}}` with status 400, 413, 415 or 422."""
-
-
-# POST endpoints whose answer depends on the body alone, and costs enough to be worth keeping.
-CACHED_POSTS = ("/api/receptive-field",)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,23 +31,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,  # app.routers.docs serves /openapi.json, encoded once
     )
     app.state.settings = settings or load_settings()
-    # Innermost first: repeated receptive-field requests are answered from memory (app.cache).
+    # Repeated receptive-field requests are answered from memory (app.cache.cached_post).
     app.state.post_cache = ResponseCache(max_bytes=8_000_000, max_entry_bytes=256_000)
-    app.add_middleware(PostCache, paths=CACHED_POSTS, cache=app.state.post_cache)
+    # Middleware, innermost first.
     app.add_middleware(BodyGuard, settings=app.state.settings)
     cors_origins = origin_list(app.state.settings.cors_origins, "cors_origins", allow_keywords=False)
     if cors_origins:  # CORS stays off unless origins are configured
         app.add_middleware(ApiCors, origins=cors_origins)
     # Added last, so it is the outermost middleware: its headers reach every response, the refusals of
-    # BodyGuard and the CORS preflights included (500s get them from the handler in app.errors).
+    # BodyGuard and the CORS preflights included; 500s are sent outside it, so their handler adds them.
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=app.state.settings.embed_frame_ancestors)
-    install_error_handlers(app)
+    install_error_handlers(app, server_error_headers=SITE_HEADERS)
 
     @app.get("/healthz", tags=["service"], summary="Liveness check")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (conv, pool, norm, feature_maps, receptive, architectures, inception, docs):
+    for module in (operations, feature_maps, receptive, architectures, inception, docs):
         app.include_router(module.router)
     app.openapi = openapi_builder(app)  # type: ignore[method-assign]
     app.include_router(pages.router)

@@ -1,4 +1,5 @@
-"""The OpenAPI document, with the stream endpoints described by their first line (StreamHeader).
+"""The OpenAPI document: the responses every API route documents, and the stream endpoints
+described by their first line (StreamHeader).
 
 FastAPI documents a streaming response as a plain string; this names the header object instead
 and adds its schema to the components, so /docs can show what a stream starts with.
@@ -12,11 +13,42 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
-from app.schemas import StreamHeader
-from app.streaming import NDJSON
+from app.ops.job import NDJSON
+from app.schemas import ErrorResponse, StreamHeader
 
 REF = "#/components/schemas/"
+
+Responses = dict[int | str, dict[str, Any]]
+
+ERRORS: Responses = {
+    400: {
+        "model": ErrorResponse,
+        "description": "The body is not JSON: malformed, NaN/Infinity, or nested too deep.",
+    },
+    413: {
+        "model": ErrorResponse,
+        "description": "A limit was passed (body size, tensor size, work, frames).",
+    },
+    415: {"model": ErrorResponse, "description": "The body was not sent as application/json."},
+    422: {"model": ErrorResponse, "description": "The JSON breaks a rule: a shape, a value, a type."},
+}
+
+STREAM_DESCRIPTION = (
+    'application/x-ndjson, one JSON object per line: first `{"type": "header", ...}` (op, frame_count, '
+    "parameters, shapes, output_size, inputs; see StreamHeader), sent before any frame is computed; then "
+    '`{"type": "frame", ...}` per step (fields in docs/frames.md), numbered by `index` from 0; last '
+    '`{"type": "result", ...}`, the same object the plain endpoint returns.'
+)
+
+
+def result_responses(model: type[BaseModel]) -> Responses:
+    return {200: {"model": model, "description": "The result."}, **ERRORS}
+
+
+def stream_responses() -> Responses:
+    return {200: {"description": STREAM_DESCRIPTION}, **ERRORS}
 
 
 def openapi_builder(app: FastAPI) -> Callable[[], dict[str, Any]]:

@@ -145,13 +145,18 @@ class ConvTranspose2dBackwardRequest(OpRequest):
     dilation: PositivePair = 1
 
 
-class MaxPool2dRequest(OpRequest):
-    """torch.nn.functional.max_pool2d with return_indices=True."""
+class _Pool2dRequest(OpRequest):
+    """The input and the windows, max and average pooling alike."""
 
     input: Tensor
     kernel_size: PositivePair
     stride: PositivePair | None = Field(default=None, description="null means the kernel size.")
     padding: NonNegativePair = Field(default=0, description="At most half the kernel size.")
+
+
+class MaxPool2dRequest(_Pool2dRequest):
+    """torch.nn.functional.max_pool2d with return_indices=True."""
+
     dilation: PositivePair = 1
     ceil_mode: bool = False
 
@@ -162,13 +167,9 @@ class MaxPool2dBackwardRequest(MaxPool2dRequest):
     grad_output: Tensor = Field(description="The upstream gradient, shaped like the pooled output.")
 
 
-class AvgPool2dRequest(OpRequest):
+class AvgPool2dRequest(_Pool2dRequest):
     """torch.nn.functional.avg_pool2d."""
 
-    input: Tensor
-    kernel_size: PositivePair
-    stride: PositivePair | None = Field(default=None, description="null means the kernel size.")
-    padding: NonNegativePair = Field(default=0, description="At most half the kernel size.")
     ceil_mode: bool = False
     count_include_pad: bool = True
 

@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass, fields
+import re
+from typing import Annotated, Any
 
-from app.security import origin_list
+from fastapi import Depends, Request
+from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "CONVSCOPE_"
+
+# An origin as CSP and CORS both accept it: scheme, host (a leading "*." for CSP subdomains), port.
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$")
+_CSP_KEYWORDS = ("'self'", "'none'")
 
 
-@dataclass(frozen=True)
-class Settings:
+def variable(field: str) -> str:
+    """The environment variable of a setting: max_frames -> CONVSCOPE_MAX_FRAMES."""
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def origin_list(raw: str, variable: str, *, allow_keywords: bool) -> tuple[str, ...]:
+    """A space-separated list of origins (or ``*`` alone) -> tuple; ValueError naming ``variable``.
+
+    Anything else is refused, because the value is written into a response header: a ``;`` or a
+    newline there would add directives or headers of the sender's choosing.
+    """
+    items = tuple(raw.split())
+    if items == ("*",):
+        return items
+    for item in items:
+        if item == "*":
+            raise ValueError(f"{variable}: '*' allows every origin and must be the only entry")
+        if allow_keywords and item in _CSP_KEYWORDS:
+            continue
+        if not _ORIGIN.match(item):
+            raise ValueError(
+                f"{variable}: {item!r} is not an origin such as https://lms.example.edu "
+                "(scheme and host, an optional port, no path)"
+            )
+    if allow_keywords and not items:
+        raise ValueError(f"{variable} must name at least one origin, or '*' or \"'none'\"")
+    return items
+
+
+class Settings(BaseSettings):
     """Limits keep one request from monopolising a worker; each is named in the error it causes.
 
     - ``max_body_bytes``: size of a JSON request body.
@@ -35,7 +71,12 @@ class Settings:
       space-separated allow-list of origins (``https://lms.example.edu``, ``'self'``).
     - ``cors_origins``: origins allowed to call ``/api/*`` from their pages (space-separated, or
       ``*``); empty, the default, leaves CORS off.
+
+    ``Settings()`` reads the CONVSCOPE_<FIELD> variables over these defaults; keyword arguments
+    win over both. Every number must be finite and greater than 0.
     """
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True)
 
     max_body_bytes: int = 2_000_000
     max_upload_bytes: int = 10_000_000
@@ -56,30 +97,58 @@ class Settings:
     embed_frame_ancestors: str = "*"
     cors_origins: str = ""
 
-    def __post_init__(self) -> None:
-        # Both go into response headers: refuse anything that is not an origin list.
-        origin_list(self.embed_frame_ancestors, "CONVSCOPE_EMBED_FRAME_ANCESTORS", allow_keywords=True)
-        origin_list(self.cors_origins, "CONVSCOPE_CORS_ORIGINS", allow_keywords=False)
+    @field_validator("*", mode="before")
+    @classmethod
+    def _positive_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """Numbers: a variable's text read as Python reads it (int() or float()), then > 0."""
+        assert info.field_name is not None
+        kind = cls.model_fields[info.field_name].annotation
+        if kind not in (int, float):
+            return value
+        name = variable(info.field_name)
+        number = value
+        if isinstance(value, str):
+            try:
+                number = int(value) if kind is int else float(value)
+            except ValueError:
+                what = "an integer" if kind is int else "a number"
+                raise ValueError(f"{name}={value!r} must be {what}") from None
+        if not math.isfinite(number) or number <= 0:
+            raise ValueError(f"{name}={value!r} must be greater than 0")
+        return number
 
+    # Both go into response headers: refuse anything that is not an origin list.
+    @field_validator("embed_frame_ancestors")
+    @classmethod
+    def _embed_origins(cls, value: str) -> str:
+        origin_list(value, variable("embed_frame_ancestors"), allow_keywords=True)
+        return value
 
-def _parse(name: str, raw: str, kind: type) -> int | float:
-    variable = f"CONVSCOPE_{name.upper()}"
-    try:
-        value = int(raw) if kind is int else float(raw)
-    except ValueError:
-        what = "an integer" if kind is int else "a number"
-        raise ValueError(f"{variable}={raw!r} must be {what}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{variable}={raw!r} must be greater than 0")
-    return value
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins(cls, value: str) -> str:
+        origin_list(value, variable("cors_origins"), allow_keywords=False)
+        return value
 
 
 def load_settings() -> Settings:
-    """Read CONVSCOPE_<FIELD> environment variables over the defaults."""
-    values: dict[str, int | float | str] = {}
-    for field in fields(Settings):
-        raw = os.environ.get(f"CONVSCOPE_{field.name.upper()}")
-        if raw is not None:
-            kind = type(getattr(Settings, field.name))
-            values[field.name] = raw if kind is str else _parse(field.name, raw, kind)
-    return Settings(**values)  # type: ignore[arg-type]
+    """The settings of the environment; a bad variable is a ValueError naming it (every one, joined)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = [
+            str(item["ctx"]["error"])
+            if item["type"] == "value_error"
+            else f"{variable(str(item['loc'][0]))}: {item['msg']}"
+            for item in error.errors(include_url=False)
+        ]
+        raise ValueError("; ".join(problems)) from None
+
+
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was built with (``create_app(settings)``), as a route parameter."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

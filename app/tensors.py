@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from app.errors import ApiError, limit_error
 from app.schemas import TensorSpec
 from app.settings import Settings
-from engine.generate import generate
+from engine import generate
 
 Array = NDArray[Any]
 Layouts = dict[int, str]  # accepted rank -> how the error message names it

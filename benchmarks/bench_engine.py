@@ -18,8 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.conv import conv2d, conv2d_backward
-from engine.pool import max_pool2d
+from engine import conv2d, conv2d_backward, max_pool2d
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from app.ops.job import Job, Outputs, axis_sizes, pair_of, parameters_of
+from app.ops.job import Array, Inputs, Job, axis_sizes, pair_of, prepare
 from app.schemas import (
     Conv2dBackwardRequest,
     Conv2dRequest,
@@ -13,98 +13,52 @@ from app.schemas import (
     ConvTranspose2dRequest,
 )
 from app.settings import Settings
-from app.tensors import CONV_WEIGHT, INPUT, TRANSPOSE_WEIGHT, VECTOR, Array, resolve, resolve_optional
-from engine.activations import apply_activation
-from engine.conv import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
-from engine.frames import conv2d_backward_frames, conv2d_frames, conv_transpose2d_frames, frame_count
-from engine.shapes import conv2d_output_shape, conv_transpose_output_size
+from app.tensors import CONV_WEIGHT, INPUT, TRANSPOSE_WEIGHT, VECTOR
+from engine import (
+    apply_activation,
+    conv2d,
+    conv2d_backward,
+    conv2d_backward_frames,
+    conv2d_frames,
+    conv2d_output_shape,
+    conv_transpose2d,
+    conv_transpose2d_backward,
+    conv_transpose2d_frames,
+    conv_transpose_output_size,
+    frame_count,
+)
+
+Geometry = tuple[list[int], dict[str, dict[str, Any]], int]
 
 
-def _batch(x: Array) -> list[int]:
+def _batch(shape: tuple[int, ...]) -> list[int]:
     """The batch axis of an output: [N] for an (N, C, H, W) input, none for (C, H, W)."""
-    return [int(x.shape[0])] if x.ndim == 4 else []
+    return [int(shape[0])] if len(shape) == 4 else []
 
 
-def _conv_geometry(
-    x: Array, w: Array, params: dict[str, Any]
-) -> tuple[list[int], dict[str, dict[str, Any]], int]:
+def _conv_geometry(inputs: Inputs, params: dict[str, Any]) -> Geometry:
     """conv2d's output shape, its per-axis derivation and its multiply-adds."""
+    x, w = inputs["input"].shape, inputs["weight"].shape
     rows, cols = conv2d_output_shape(
-        (int(x.shape[-2]), int(x.shape[-1])),
-        (int(w.shape[2]), int(w.shape[3])),
+        (int(x[-2]), int(x[-1])),
+        (int(w[2]), int(w[3])),
         params["stride"],
         params["padding"],
         params["dilation"],
     )
-    shape = [*_batch(x), int(w.shape[0]), rows.size, cols.size]
-    work = math.prod(shape) * math.prod(w.shape[1:])
-    return shape, axis_sizes(rows, cols), work
+    shape = [*_batch(x), int(w[0]), rows.size, cols.size]
+    return shape, axis_sizes(rows, cols), math.prod(shape) * math.prod(w[1:])
 
 
-def conv2d_job(body: Conv2dRequest, settings: Settings) -> Job:
-    x = resolve(body.input, "input", settings, INPUT)
-    w = resolve(body.weight, "weight", settings, CONV_WEIGHT)
-    b = resolve_optional(body.bias, "bias", settings, VECTOR)
-    params = parameters_of(body, ("input", "weight", "bias"))
-    count = frame_count("conv2d", input=x, weight=w, bias=b, **params)
-    shape, sizes, work = _conv_geometry(x, w, params)
-    activation = params.pop("activation")
-
-    def compute() -> Outputs:
-        pre = conv2d(x, w, b, **params)
-        if activation == "none":
-            return {"output": pre}
-        return {"output": apply_activation(activation, pre), "pre_activation": pre}
-
-    outputs = {"output": shape} | ({} if activation == "none" else {"pre_activation": shape})
-    return Job(
-        op="conv2d",
-        inputs={"input": x, "weight": w, "bias": b},
-        parameters=params | {"activation": activation},
-        outputs=outputs,
-        output_size=sizes,
-        work=work,
-        compute=compute,
-        frames=lambda: conv2d_frames(x, w, b, activation=activation, **params),
-        frame_count=count,
-    )
-
-
-def conv2d_backward_job(body: Conv2dBackwardRequest, settings: Settings) -> Job:
-    x = resolve(body.input, "input", settings, INPUT)
-    w = resolve(body.weight, "weight", settings, CONV_WEIGHT)
-    g = resolve(body.grad_output, "grad_output", settings, INPUT)
-    params = parameters_of(body, ("input", "weight", "grad_output"))
-    count = frame_count("conv2d_backward", input=x, weight=w, grad_output=g, **params)
-    _, sizes, work = _conv_geometry(x, w, params)
-
-    def compute() -> Outputs:
-        grad_input, grad_weight, grad_bias = conv2d_backward(g, x, w, **params)
-        return {"grad_input": grad_input, "grad_weight": grad_weight, "grad_bias": grad_bias}
-
-    return Job(
-        op="conv2d_backward",
-        inputs={"input": x, "weight": w, "grad_output": g},
-        parameters=params,
-        outputs={"grad_input": list(x.shape), "grad_weight": list(w.shape), "grad_bias": [int(w.shape[0])]},
-        output_size=sizes,
-        work=2 * work,
-        compute=compute,
-        frames=lambda: conv2d_backward_frames(g, x, w, **params),
-        frame_count=count,
-    )
-
-
-def _transpose_geometry(
-    x: Array, w: Array, params: dict[str, Any]
-) -> tuple[list[int], dict[str, dict[str, Any]], int]:
+def _transpose_geometry(inputs: Inputs, params: dict[str, Any]) -> Geometry:
     """conv_transpose2d's output shape, its per-axis derivation and its multiply-adds."""
+    x, w = inputs["input"].shape, inputs["weight"].shape
     stride, padding = pair_of(params["stride"]), pair_of(params["padding"])
     output_padding, dilation = pair_of(params["output_padding"]), pair_of(params["dilation"])
     rows, cols = (
         conv_transpose_output_size(
-            int(x.shape[axis - 2]),  # the input's last two axes, whatever its rank
-            int(w.shape[axis + 2]),
+            int(x[axis - 2]),  # the input's last two axes, whatever its rank
+            int(w[axis + 2]),
             stride[axis],
             padding[axis],
             output_padding[axis],
@@ -112,53 +66,61 @@ def _transpose_geometry(
         )
         for axis in (0, 1)
     )
-    shape = [*_batch(x), int(w.shape[1]) * params["groups"], rows.size, cols.size]
-    work = math.prod(x.shape) * math.prod(w.shape[1:])
-    return shape, axis_sizes(rows, cols), work
+    shape = [*_batch(x), int(w[1]) * params["groups"], rows.size, cols.size]
+    return shape, axis_sizes(rows, cols), math.prod(x) * math.prod(w[1:])
+
+
+def _gradient_shapes(inputs: Inputs, out_channels: int) -> dict[str, list[int]]:
+    """grad_input, grad_weight and grad_bias are shaped like input, weight and the bias would be."""
+    x, w = inputs["input"], inputs["weight"]
+    return {"grad_input": list(x.shape), "grad_weight": list(w.shape), "grad_bias": [out_channels]}
+
+
+def activated_conv2d(activation: str, **arguments: Any) -> Array | tuple[Array, Array]:
+    """conv2d, then the activation: the output, and the values before it when there is one."""
+    pre = conv2d(**arguments)
+    return pre if activation == "none" else (apply_activation(activation, pre), pre)
+
+
+def conv2d_job(body: Conv2dRequest, settings: Settings) -> Job:
+    op = "conv2d"
+    inputs, params = prepare(body, settings, input=INPUT, weight=CONV_WEIGHT, bias=VECTOR)
+    count = frame_count(op, **inputs, **params)
+    shape, sizes, work = _conv_geometry(inputs, params)
+    outputs = {"output": shape} | ({} if params["activation"] == "none" else {"pre_activation": shape})
+    return Job(op, inputs, params, outputs, sizes, work, activated_conv2d, conv2d_frames, count)
+
+
+def conv2d_backward_job(body: Conv2dBackwardRequest, settings: Settings) -> Job:
+    op = "conv2d_backward"
+    inputs, params = prepare(body, settings, input=INPUT, weight=CONV_WEIGHT, grad_output=INPUT)
+    count = frame_count(op, **inputs, **params)
+    _, sizes, work = _conv_geometry(inputs, params)
+    outputs = _gradient_shapes(inputs, int(inputs["weight"].shape[0]))
+    return Job(op, inputs, params, outputs, sizes, 2 * work, conv2d_backward, conv2d_backward_frames, count)
 
 
 def conv_transpose2d_job(body: ConvTranspose2dRequest, settings: Settings) -> Job:
-    x = resolve(body.input, "input", settings, INPUT)
-    w = resolve(body.weight, "weight", settings, TRANSPOSE_WEIGHT)
-    b = resolve_optional(body.bias, "bias", settings, VECTOR)
-    params = parameters_of(body, ("input", "weight", "bias"))
-    count = frame_count("conv_transpose2d", input=x, weight=w, bias=b, **params)
-    shape, sizes, work = _transpose_geometry(x, w, params)
+    op = "conv_transpose2d"
+    inputs, params = prepare(body, settings, input=INPUT, weight=TRANSPOSE_WEIGHT, bias=VECTOR)
+    count = frame_count(op, **inputs, **params)
+    shape, sizes, work = _transpose_geometry(inputs, params)
     return Job(
-        op="conv_transpose2d",
-        inputs={"input": x, "weight": w, "bias": b},
-        parameters=params,
-        outputs={"output": shape},
-        output_size=sizes,
-        work=work,
-        compute=lambda: {"output": conv_transpose2d(x, w, b, **params)},
-        frames=lambda: conv_transpose2d_frames(x, w, b, **params),
-        frame_count=count,
+        op, inputs, params, {"output": shape}, sizes, work, conv_transpose2d, conv_transpose2d_frames, count
     )
 
 
 def conv_transpose2d_backward_job(body: ConvTranspose2dBackwardRequest, settings: Settings) -> Job:
-    x = resolve(body.input, "input", settings, INPUT)
-    w = resolve(body.weight, "weight", settings, TRANSPOSE_WEIGHT)
-    g = resolve(body.grad_output, "grad_output", settings, INPUT)
-    params = parameters_of(body, ("input", "weight", "grad_output"))
+    """No frames: the transposed convolution's input gradient is an ordinary conv2d's."""
+    inputs, params = prepare(body, settings, input=INPUT, weight=TRANSPOSE_WEIGHT, grad_output=INPUT)
+    x, w, g = inputs["input"], inputs["weight"], inputs["grad_output"]
     frame_count("conv_transpose2d", input=x, weight=w, **params)  # the forward's shape rules
-    shape, sizes, work = _transpose_geometry(x, w, params)
+    shape, sizes, work = _transpose_geometry(inputs, params)
     if list(g.shape) != shape:
         raise ValueError(
             f"grad_output must have the conv_transpose2d output's shape {shape}, got {list(g.shape)}"
         )
-
-    def compute() -> Outputs:
-        grad_input, grad_weight, grad_bias = conv_transpose2d_backward(g, x, w, **params)
-        return {"grad_input": grad_input, "grad_weight": grad_weight, "grad_bias": grad_bias}
-
+    outputs = _gradient_shapes(inputs, shape[-3])
     return Job(
-        op="conv_transpose2d_backward",
-        inputs={"input": x, "weight": w, "grad_output": g},
-        parameters=params,
-        outputs={"grad_input": list(x.shape), "grad_weight": list(w.shape), "grad_bias": [shape[-3]]},
-        output_size=sizes,
-        work=2 * work,
-        compute=compute,
+        "conv_transpose2d_backward", inputs, params, outputs, sizes, 2 * work, conv_transpose2d_backward
     )

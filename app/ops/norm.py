@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from app.errors import ApiError, limit_error
-from app.ops.job import Job, Outputs, parameters_of
+from app.ops.job import Inputs, Job, parameters_of, prepare
 from app.schemas import (
     BatchNormBackwardRequest,
     BatchNormRequest,
@@ -16,8 +16,14 @@ from app.schemas import (
 )
 from app.settings import Settings
 from app.tensors import BATCH, VECTOR, Array, resolve, resolve_optional
-from engine.frames import batch_norm_backward_frames, batch_norm_frames, frame_count
-from engine.norm import batch_norm, batch_norm_backward, batch_norm_training_steps
+from engine import (
+    batch_norm,
+    batch_norm_backward,
+    batch_norm_backward_frames,
+    batch_norm_frames,
+    batch_norm_training_steps,
+    frame_count,
+)
 
 FRESH_LAYER: dict[str, SpecKind] = {
     "running_mean": "zeros",
@@ -38,56 +44,29 @@ def _running_stats(
 
 
 def batch_norm_job(body: BatchNormRequest, settings: Settings) -> Job:
+    op = "batch_norm"
     x = resolve(body.input, "input", settings, BATCH)
     channels = int(x.shape[1])
-    stats = _running_stats(body, channels, settings)
-    w = resolve_optional(body.weight, "weight", settings, VECTOR)
-    b = resolve_optional(body.bias, "bias", settings, VECTOR)
-    params = parameters_of(body, ("input", "running_mean", "running_var", "weight", "bias"))
-    mean, var = stats["running_mean"], stats["running_var"]
-    arrays = {"input": x, "running_mean": mean, "running_var": var, "weight": w, "bias": b}
-    count = frame_count("batch_norm", **arrays, **params)
-
-    def compute() -> Outputs:
-        output, running_mean, running_var = batch_norm(x, mean, var, w, b, **params)
-        return {"output": output, "running_mean": running_mean, "running_var": running_var}
-
-    return Job(
-        op="batch_norm",
-        inputs=arrays,
-        parameters=params,
-        outputs={"output": list(x.shape), "running_mean": [channels], "running_var": [channels]},
-        output_size=None,
-        work=2 * math.prod(x.shape),
-        compute=compute,
-        frames=lambda: batch_norm_frames(x, mean, var, w, b, **params),
-        frame_count=count,
-    )
+    inputs: Inputs = {"input": x, **_running_stats(body, channels, settings)}
+    inputs |= {
+        name: resolve_optional(getattr(body, name), name, settings, VECTOR) for name in ("weight", "bias")
+    }
+    params = parameters_of(body, inputs)
+    count = frame_count(op, **inputs, **params)
+    outputs = {"output": list(x.shape), "running_mean": [channels], "running_var": [channels]}
+    work = 2 * math.prod(x.shape)
+    return Job(op, inputs, params, outputs, None, work, batch_norm, batch_norm_frames, count)
 
 
 def batch_norm_backward_job(body: BatchNormBackwardRequest, settings: Settings) -> Job:
-    x = resolve(body.input, "input", settings, BATCH)
-    g = resolve(body.grad_output, "grad_output", settings, BATCH)
-    w = resolve_optional(body.weight, "weight", settings, VECTOR)
-    params = parameters_of(body, ("input", "grad_output", "weight"))
-    arrays = {"input": x, "grad_output": g, "weight": w}
-    count = frame_count("batch_norm_backward", **arrays, **params)
-    channels = int(x.shape[1])
-
-    def compute() -> Outputs:
-        grad_input, grad_weight, grad_bias = batch_norm_backward(g, x, w, **params)
-        return {"grad_input": grad_input, "grad_weight": grad_weight, "grad_bias": grad_bias}
-
+    op = "batch_norm_backward"
+    inputs, params = prepare(body, settings, input=BATCH, grad_output=BATCH, weight=VECTOR)
+    count = frame_count(op, **inputs, **params)
+    shape = list(inputs["input"].shape)
+    outputs = {"grad_input": shape, "grad_weight": [shape[1]], "grad_bias": [shape[1]]}
+    work = 3 * math.prod(shape)
     return Job(
-        op="batch_norm_backward",
-        inputs=arrays,
-        parameters=params,
-        outputs={"grad_input": list(x.shape), "grad_weight": [channels], "grad_bias": [channels]},
-        output_size=None,
-        work=3 * math.prod(x.shape),
-        compute=compute,
-        frames=lambda: batch_norm_backward_frames(g, x, w, **params),
-        frame_count=count,
+        op, inputs, params, outputs, None, work, batch_norm_backward, batch_norm_backward_frames, count
     )
 
 

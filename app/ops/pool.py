@@ -3,32 +3,44 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
-from app.ops.job import Job, Outputs, axis_sizes, pair_of, parameters_of
-from app.schemas import AvgPool2dBackwardRequest, AvgPool2dRequest, MaxPool2dBackwardRequest, MaxPool2dRequest
+from app.ops.job import Array, Compute, Frames, Inputs, Job, axis_sizes, pair_of, prepare
+from app.schemas import (
+    AvgPool2dBackwardRequest,
+    AvgPool2dRequest,
+    MaxPool2dBackwardRequest,
+    MaxPool2dRequest,
+    OpRequest,
+)
 from app.settings import Settings
-from app.tensors import INPUT, Array, resolve
-from engine.frames import (
+from app.tensors import INPUT
+from engine import (
+    Frame,
+    avg_pool2d,
+    avg_pool2d_backward,
     avg_pool2d_backward_frames,
     avg_pool2d_frames,
     frame_count,
+    max_pool2d,
+    max_pool2d_backward,
     max_pool2d_backward_frames,
     max_pool2d_frames,
+    pool_output_size,
 )
-from engine.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
-from engine.shapes import pool_output_size
 
 
-def _geometry(x: Array, params: dict[str, Any]) -> tuple[list[int], dict[str, dict[str, Any]], int]:
+def _geometry(inputs: Inputs, params: dict[str, Any]) -> tuple[list[int], dict[str, dict[str, Any]], int]:
     """The pooled shape, its per-axis derivation, and the window reads (outputs x kernel cells)."""
+    x = inputs["input"].shape
     kernel = pair_of(params["kernel_size"])
     stride = kernel if params["stride"] is None else pair_of(params["stride"])
     padding = pair_of(params["padding"])
     dilation = pair_of(params.get("dilation", 1))
     rows, cols = (
         pool_output_size(
-            int(x.shape[axis - 2]),
+            int(x[axis - 2]),
             kernel[axis],
             stride[axis],
             padding[axis],
@@ -37,90 +49,57 @@ def _geometry(x: Array, params: dict[str, Any]) -> tuple[list[int], dict[str, di
         )
         for axis in (0, 1)
     )
-    shape = [*(int(size) for size in x.shape[:-2]), rows.size, cols.size]
+    shape = [*(int(size) for size in x[:-2]), rows.size, cols.size]
     return shape, axis_sizes(rows, cols), math.prod(shape) * kernel[0] * kernel[1]
 
 
+def switched_max_pool2d_backward(grad_output: Array, input: Array, **params: Any) -> Array:
+    """The gradient follows the switches of the forward pass back."""
+    _, indices = max_pool2d(input, **params)
+    return max_pool2d_backward(grad_output, indices, input.shape)
+
+
+def shaped_avg_pool2d_backward(grad_output: Array, input: Array, **params: Any) -> Array:
+    """Average pooling's gradient needs the input's shape only, not its values."""
+    return avg_pool2d_backward(grad_output, input.shape, **params)
+
+
+def shaped_avg_pool2d_backward_frames(grad_output: Array, input: Array, **params: Any) -> Iterator[Frame]:
+    return avg_pool2d_backward_frames(grad_output, input.shape, **params)
+
+
+def _forward_job(
+    op: str, body: OpRequest, settings: Settings, compute: Compute, frames: Frames, results: tuple[str, ...]
+) -> Job:
+    """A pooling: ``results`` names what ``compute`` returns, each shaped like the pooled output."""
+    inputs, params = prepare(body, settings, input=INPUT)
+    count = frame_count(op, **inputs, **params)
+    shape, sizes, work = _geometry(inputs, params)
+    return Job(op, inputs, params, dict.fromkeys(results, shape), sizes, work, compute, frames, count)
+
+
+def _backward_job(op: str, body: OpRequest, settings: Settings, compute: Compute, frames: Frames) -> Job:
+    """A pooling's gradient: ``compute`` returns grad_input, shaped like the input."""
+    inputs, params = prepare(body, settings, input=INPUT, grad_output=INPUT)
+    count = frame_count(op, **inputs, **params)
+    _, sizes, work = _geometry(inputs, params)
+    outputs = {"grad_input": list(inputs["input"].shape)}
+    return Job(op, inputs, params, outputs, sizes, work, compute, frames, count)
+
+
 def max_pool2d_job(body: MaxPool2dRequest, settings: Settings) -> Job:
-    x = resolve(body.input, "input", settings, INPUT)
-    params = parameters_of(body, ("input",))
-    count = frame_count("max_pool2d", input=x, **params)
-    shape, sizes, work = _geometry(x, params)
-
-    def compute() -> Outputs:
-        output, indices = max_pool2d(x, **params)
-        return {"output": output, "indices": indices}
-
-    return Job(
-        op="max_pool2d",
-        inputs={"input": x},
-        parameters=params,
-        outputs={"output": shape, "indices": shape},
-        output_size=sizes,
-        work=work,
-        compute=compute,
-        frames=lambda: max_pool2d_frames(x, **params),
-        frame_count=count,
-    )
+    return _forward_job("max_pool2d", body, settings, max_pool2d, max_pool2d_frames, ("output", "indices"))
 
 
 def max_pool2d_backward_job(body: MaxPool2dBackwardRequest, settings: Settings) -> Job:
-    x = resolve(body.input, "input", settings, INPUT)
-    g = resolve(body.grad_output, "grad_output", settings, INPUT)
-    params = parameters_of(body, ("input", "grad_output"))
-    count = frame_count("max_pool2d_backward", input=x, grad_output=g, **params)
-    _, sizes, work = _geometry(x, params)
-
-    def compute() -> Outputs:
-        # The switches come from the forward pass; the gradient follows them back.
-        _, indices = max_pool2d(x, **params)
-        return {"grad_input": max_pool2d_backward(g, indices, x.shape)}
-
-    return Job(
-        op="max_pool2d_backward",
-        inputs={"input": x, "grad_output": g},
-        parameters=params,
-        outputs={"grad_input": list(x.shape)},
-        output_size=sizes,
-        work=work,
-        compute=compute,
-        frames=lambda: max_pool2d_backward_frames(g, x, **params),
-        frame_count=count,
-    )
+    op = "max_pool2d_backward"
+    return _backward_job(op, body, settings, switched_max_pool2d_backward, max_pool2d_backward_frames)
 
 
 def avg_pool2d_job(body: AvgPool2dRequest, settings: Settings) -> Job:
-    x = resolve(body.input, "input", settings, INPUT)
-    params = parameters_of(body, ("input",))
-    count = frame_count("avg_pool2d", input=x, **params)
-    shape, sizes, work = _geometry(x, params)
-    return Job(
-        op="avg_pool2d",
-        inputs={"input": x},
-        parameters=params,
-        outputs={"output": shape},
-        output_size=sizes,
-        work=work,
-        compute=lambda: {"output": avg_pool2d(x, **params)},
-        frames=lambda: avg_pool2d_frames(x, **params),
-        frame_count=count,
-    )
+    return _forward_job("avg_pool2d", body, settings, avg_pool2d, avg_pool2d_frames, ("output",))
 
 
 def avg_pool2d_backward_job(body: AvgPool2dBackwardRequest, settings: Settings) -> Job:
-    x = resolve(body.input, "input", settings, INPUT)
-    g = resolve(body.grad_output, "grad_output", settings, INPUT)
-    params = parameters_of(body, ("input", "grad_output"))
-    count = frame_count("avg_pool2d_backward", input=x, grad_output=g, **params)
-    _, sizes, work = _geometry(x, params)
-    return Job(
-        op="avg_pool2d_backward",
-        inputs={"input": x, "grad_output": g},
-        parameters=params,
-        outputs={"grad_input": list(x.shape)},
-        output_size=sizes,
-        work=work,
-        compute=lambda: {"grad_input": avg_pool2d_backward(g, x.shape, **params)},
-        frames=lambda: avg_pool2d_backward_frames(g, x.shape, **params),
-        frame_count=count,
-    )
+    op = "avg_pool2d_backward"
+    return _backward_job(op, body, settings, shaped_avg_pool2d_backward, shaped_avg_pool2d_backward_frames)

@@ -1,4 +1,4 @@
-"""POST /api/inception and /api/bottleneck: the weights and MACs that 1x1 convolutions save."""
+"""POST /api/inception and /api/bottleneck: what 1x1 convolutions save (computed in app.ops.blocks)."""
 
 from __future__ import annotations
 
@@ -6,42 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from app.errors import ApiError
-from app.routers.common import result_responses
+from app import examples
+from app.openapi import result_responses
+from app.ops.blocks import bottleneck_result, inception_result
 from app.schemas import BottleneckRequest, BottleneckResponse, InceptionRequest, InceptionResponse
-from engine.architectures.inception import bottleneck_comparison, inception_comparison, inception_module
 
 router = APIRouter(prefix="/api", tags=["1x1 convolutions"])
 
-INCEPTION_EXAMPLES: dict[str, dict[str, Any]] = {
-    "inception_3a": {
-        "summary": "GoogLeNet's inception (3a) on 28x28x192, with reductions and the pool projection",
-        "value": {
-            "height": 28,
-            "width": 28,
-            "in_channels": 192,
-            "ch1x1": 64,
-            "ch3x3red": 96,
-            "ch3x3": 128,
-            "ch5x5red": 16,
-            "ch5x5": 32,
-            "pool_proj": 32,
-        },
-    },
-    "naive": {
-        "summary": "The same module without any 1x1 reduction or projection",
-        "value": {"use_reductions": False, "use_pool_projection": False},
-    },
-}
-BOTTLENECK_EXAMPLES: dict[str, dict[str, Any]] = {
-    "resnet_stage1": {
-        "summary": "ResNet-50's first stage: 256 -> 64 -> 64 -> 256 on 56x56",
-        "value": {"height": 56, "width": 56, "channels": 256, "bottleneck": 64},
-    },
-}
-
-InceptionBody = Annotated[InceptionRequest, Body(openapi_examples=INCEPTION_EXAMPLES)]
-BottleneckBody = Annotated[BottleneckRequest, Body(openapi_examples=BOTTLENECK_EXAMPLES)]
+InceptionBody = Annotated[InceptionRequest, Body(openapi_examples=examples.INCEPTION)]
+BottleneckBody = Annotated[BottleneckRequest, Body(openapi_examples=examples.BOTTLENECK)]
 
 
 @router.post(
@@ -63,20 +36,7 @@ def inception(body: InceptionBody) -> dict[str, Any]:
     defaults are inception (3a): 387,072, 157,184 and 163,328 weights, 416 and 256 channels.
     Weights are counted without biases, as in the curriculum; `params_with_biases` adds them.
     """
-    counts = body.model_dump(exclude={"use_reductions", "use_pool_projection"})
-    try:
-        module = inception_module(
-            **counts, use_reductions=body.use_reductions, use_pool_projection=body.use_pool_projection
-        )
-        designs = inception_comparison(**counts)
-    except ValueError as error:  # the schema's limits keep this unreachable; never a 500 all the same
-        raise ApiError(422, "invalid_value", str(error)) from None
-    return {
-        "input_shape": list(module.input_shape),
-        "kernel_5x5": body.kernel_5x5,
-        "module": module.to_dict(),
-        "designs": designs,
-    }
+    return inception_result(body)
 
 
 @router.post(
@@ -91,7 +51,4 @@ def bottleneck(body: BottleneckBody) -> dict[str, Any]:
     convolutions at full width. Per layer the weights (with factors), biases, MACs and output
     shape; per stack the sums; and the bottleneck's weights as a fraction of the plain pair's
     (256 -> 64 -> 64 -> 256: 69,632 against 1,179,648)."""
-    try:
-        return bottleneck_comparison(body.height, body.width, body.channels, body.bottleneck)
-    except ValueError as error:
-        raise ApiError(422, "invalid_value", str(error)) from None
+    return bottleneck_result(body)

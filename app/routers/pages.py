@@ -1,7 +1,7 @@
 """HTML pages: the site (with chrome) and /embed/* (bare, for iframes), in English or Chinese.
 
 Language: ?lang=en|zh wins and is remembered in a cookie; then the cookie; then Accept-Language.
-Framing and the other security headers come from app.security.SecurityHeaders: site pages may be
+Framing and the other security headers come from app.middleware.SecurityHeaders: site pages may be
 framed by this site only, embeds by the configured origins.
 """
 
@@ -128,7 +128,7 @@ def _render(request: Request, template: str, *, embed: bool, scene: Scene | None
             }
         ),
     }
-    # CSP, framing, nosniff and Referrer-Policy come from app.security.SecurityHeaders, which
+    # CSP, framing, nosniff and Referrer-Policy come from app.middleware.SecurityHeaders, which
     # tells a site page from an /embed/ page by its path.
     response = templates.TemplateResponse(request, template, context)
     response.headers["Content-Language"] = "zh-Hans" if lang == "zh" else "en"

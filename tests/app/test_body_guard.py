@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from app.body_guard import check_json
 from app.errors import ApiError
+from app.middleware import check_json
 
 
 def nested(depth: int) -> bytes:

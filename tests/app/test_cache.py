@@ -11,11 +11,11 @@ from PIL import Image
 
 from app.cache import ResponseCache
 from app.main import create_app
-from app.routers.feature_maps import DEFAULT_STACK, compute_feature_maps
+from app.ops.feature_maps import DEFAULT_STACK, compute_feature_maps
 from app.routers.pages import STATIC_DIR
 from app.schemas import ArchitectureResponse
 from app.settings import Settings
-from engine.architectures import NETWORKS, architecture_table
+from engine import NETWORKS, architecture_table
 
 RECEPTIVE = {
     "input_size": 32,

@@ -18,7 +18,7 @@ from PIL import Image
 from app.images import decode_image
 from app.main import create_app
 from app.settings import Settings
-from engine.kernels import kernel_bank
+from engine import kernel_bank
 
 URL = "/api/feature-maps"
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.security import REFERRER_POLICY
+from app.middleware import REFERRER_POLICY
 from app.settings import Settings, load_settings
 
 PLANE = [[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]]
@@ -130,19 +130,22 @@ def test_origin_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPat
 # CORS
 
 
+def preflight_post(client: TestClient, origin: dict[str, str]) -> Any:
+    """The browser's question before a cross-origin JSON POST to the API."""
+    headers = {
+        **origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    return client.options("/api/max-pool2d", headers=headers)
+
+
 def test_cors_is_off_by_default(client: TestClient) -> None:
     origin = {"Origin": "https://elsewhere.example"}
     response = client.post("/api/max-pool2d", json={"input": PLANE, "kernel_size": 2}, headers=origin)
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
-    preflight = client.options(
-        "/api/max-pool2d",
-        headers={
-            **origin,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        },
-    )
+    preflight = preflight_post(client, origin)
     assert preflight.status_code == 405
     assert "access-control-allow-origin" not in preflight.headers
 
@@ -150,14 +153,7 @@ def test_cors_is_off_by_default(client: TestClient) -> None:
 def test_cors_for_configured_origins_on_the_api_only() -> None:
     cors = TestClient(create_app(Settings(cors_origins="https://course.example https://lab.example")))
     allowed = {"Origin": "https://course.example"}
-    preflight = cors.options(
-        "/api/max-pool2d",
-        headers={
-            **allowed,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        },
-    )
+    preflight = preflight_post(cors, allowed)
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == "https://course.example"
     assert set(preflight.headers["access-control-allow-methods"].replace(" ", "").split(",")) == {
@@ -266,12 +262,12 @@ def test_static_files_inside_the_folder_are_served() -> None:
 
 
 def test_an_unexpected_exception_is_a_json_500_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.routers.architectures
+    import app.ops.architectures
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals at /srv/convscope/app/engine.py line 12")
 
-    monkeypatch.setattr(app.routers.architectures, "architecture_table", broken)
+    monkeypatch.setattr(app.ops.architectures, "architecture_table", broken)
     faulty = TestClient(create_app(Settings()), raise_server_exceptions=False)
     response = faulty.get("/api/architectures/vgg16", params={"input_size": 200})
     assert response.status_code == 500

@@ -8,7 +8,7 @@ from app.settings import Settings, load_settings
 
 
 def test_defaults_without_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in Settings.__dataclass_fields__:
+    for name in Settings.model_fields:
         monkeypatch.delenv(f"CONVSCOPE_{name.upper()}", raising=False)
     assert load_settings() == Settings()
 

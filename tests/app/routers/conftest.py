@@ -92,3 +92,61 @@ def tensors() -> Callable[[dict[str, Any]], dict[str, torch.Tensor | None]]:
         return {name: as_torch(value) for name, value in result["inputs"].items()}
 
     return convert
+
+
+@pytest.fixture(scope="module")
+def leaves_of(
+    post: Callable[[str, dict[str, Any]], dict[str, Any]],
+    tensors: Callable[[dict[str, Any]], dict[str, torch.Tensor | None]],
+) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """The inputs of a forward request as the server uses them (specs generated), as torch leaves
+    that require grad: what a backward test differentiates through."""
+
+    def run(url: str, body: dict[str, Any]) -> dict[str, Any]:
+        inputs = tensors(post(url, body))
+        return {name: None if t is None else t.requires_grad_(True) for name, t in inputs.items()}
+
+    return run
+
+
+Expected = Callable[[dict[str, Any]], dict[str, torch.Tensor]]
+
+
+@dataclass
+class Checked:
+    result: dict[str, Any]
+    stream: Stream | None
+    expected: dict[str, torch.Tensor]
+
+
+@pytest.fixture(scope="module")
+def against_torch(
+    post: Callable[[str, dict[str, Any]], dict[str, Any]],
+    stream: Callable[[str, dict[str, Any]], Stream],
+    close: Callable[[Any, Any], None],
+    tensors: Callable[[dict[str, Any]], dict[str, torch.Tensor | None]],
+) -> Callable[..., Checked]:
+    """One call per case, as tinygrad's helper_test_op: POST ``body`` to ``/api<path>``; every
+    output ``expected(inputs)`` names (computed by torch from the inputs the answer echoes) must
+    match at ATOL with torch's shape, and every input have its echoed shape. With ``frames``,
+    ``/api<path>/frames`` as well: its last line is the plain answer, and its header echoes the
+    same inputs and shapes."""
+
+    def run(path: str, body: dict[str, Any], expected_of: Expected, *, frames: bool = True) -> Checked:
+        result = post(f"/api{path}", body)
+        inputs = tensors(result)
+        expected = expected_of(inputs)
+        for name, value in expected.items():
+            close(result[name], value)
+            assert result["shapes"][name] == list(value.shape), name
+        for name, array in inputs.items():
+            assert result["shapes"][name] == (None if array is None else list(array.shape)), name
+        if not frames:
+            return Checked(result, None, expected)
+        lines = stream(f"/api{path}/frames", body)
+        assert lines.result == result
+        assert lines.header["inputs"] == result["inputs"]
+        assert lines.header["shapes"] == result["shapes"]
+        return Checked(result, lines, expected)
+
+    return run

@@ -8,7 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.frames import replay_conv2d, replay_conv2d_backward, replay_conv_transpose2d
+from app import examples
+from engine import replay_conv2d, replay_conv2d_backward, replay_conv_transpose2d
 
 ACTIVATIONS = {"none": lambda t: t, "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
 
@@ -80,69 +81,49 @@ def torch_conv(body: dict[str, Any], t: dict[str, Any]) -> torch.nn.Conv2d:
 
 
 @pytest.mark.parametrize("body", CONV_CASES)
-def test_conv2d_matches_torch_and_its_stream(
-    body: dict[str, Any], post: Any, stream: Any, close: Any, tensors: Any
-) -> None:
-    result = post("/api/conv2d", body)
-    t = tensors(result)
-    expected_pre = torch_conv(body, t)(t["input"])
-    expected = ACTIVATIONS[body.get("activation", "none")](expected_pre)
-    close(result["output"], expected)
-    assert result["shapes"]["output"] == list(expected.shape)
-    assert result["shapes"]["input"] == list(t["input"].shape)
-    if body.get("activation", "none") != "none":
-        close(result["pre_activation"], expected_pre)
-    else:
-        assert "pre_activation" not in result
+def test_conv2d_matches_torch_and_its_stream(body: dict[str, Any], against_torch: Any, close: Any) -> None:
+    activation = body.get("activation", "none")
 
-    lines = stream("/api/conv2d/frames", body)
-    assert lines.result == result
+    def expected(t: dict[str, Any]) -> dict[str, torch.Tensor]:
+        pre = torch_conv(body, t)(t["input"])
+        before = {} if activation == "none" else {"pre_activation": pre}
+        return {"output": ACTIVATIONS[activation](pre), **before}
+
+    checked = against_torch("/conv2d", body, expected)
+    result, lines, output = checked.result, checked.stream, checked.expected["output"]
+    if activation == "none":
+        assert "pre_activation" not in result
     assert lines.header["op"] == "conv2d"
-    assert lines.header["inputs"] == result["inputs"]
-    assert lines.header["shapes"] == result["shapes"]
     sizes = lines.header["output_size"]
-    assert [sizes["height"]["size"], sizes["width"]["size"]] == list(expected.shape[-2:])
-    close(replay_conv2d(lines.frames, result["shapes"]["output"]), expected)
+    assert [sizes["height"]["size"], sizes["width"]["size"]] == list(output.shape[-2:])
+    close(replay_conv2d(lines.frames, result["shapes"]["output"]), output)
 
 
 @pytest.mark.parametrize("body", CONV_CASES)
 def test_conv2d_backward_matches_torch_autograd(
-    body: dict[str, Any], post: Any, stream: Any, close: Any, tensors: Any
+    body: dict[str, Any], leaves_of: Any, against_torch: Any, close: Any
 ) -> None:
-    forward = post("/api/conv2d", body)
-    t = tensors(forward)
-    x = t["input"].clone().requires_grad_(True)
+    t = leaves_of("/api/conv2d", body)
+    x = t["input"]
     layer = torch_conv(body, t)
     out = layer(x)
     grad_output = torch.linspace(-1.0, 2.0, out.numel(), dtype=torch.float64).reshape(out.shape)
     out.backward(grad_output)
+    grads = {"grad_input": x.grad, "grad_weight": layer.weight.grad, "grad_bias": layer.bias.grad}
     backward = {key: body[key] for key in body if key not in ("bias", "activation")}
     backward["grad_output"] = grad_output.tolist()
-    result = post("/api/conv2d/backward", backward)
-    close(result["grad_input"], x.grad)
-    close(result["grad_weight"], layer.weight.grad)
-    close(result["grad_bias"], layer.bias.grad)
-    assert result["shapes"]["grad_input"] == list(x.shape)
 
-    lines = stream("/api/conv2d/backward/frames", backward)
-    assert lines.result == result
-    stages = {frame["stage"] for frame in lines.frames}
-    assert {"grad_input", "grad_weight", "grad_bias"} <= stages
-    grads = replay_conv2d_backward(lines.frames, result["shapes"]["input"], result["shapes"]["weight"])
-    for replayed, name in zip(grads, ("grad_input", "grad_weight", "grad_bias"), strict=True):
-        close(replayed, result[name])
+    checked = against_torch("/conv2d/backward", backward, lambda _: grads)
+    result, frames = checked.result, checked.stream.frames
+    assert set(grads) <= {frame["stage"] for frame in frames}
+    replayed = replay_conv2d_backward(frames, result["shapes"]["input"], result["shapes"]["weight"])
+    for array, name in zip(replayed, grads, strict=True):
+        close(array, result[name])
 
 
+# The first cases are the documented examples.
 TRANSPOSE_CASES: list[dict[str, Any]] = [
-    {"input": [[[1, 2], [3, 4]]], "weight": [[[[1, 1], [1, 1]]]], "stride": 2},
-    {
-        "input": {"shape": [1, 2, 3, 3], "seed": 4},
-        "weight": {"shape": [2, 1, 3, 3], "seed": 5},
-        "bias": [0.5],
-        "stride": 2,
-        "padding": 1,
-        "output_padding": 1,
-    },
+    *(example["value"] for example in examples.CONV_TRANSPOSE2D.values()),
     {
         "input": {"shape": [2, 4, 3, 2], "kind": "floats", "seed": 1},
         "weight": {"shape": [4, 3, 2, 3], "kind": "floats", "seed": 2},
@@ -171,27 +152,23 @@ def _transpose_args(body: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("body", TRANSPOSE_CASES)
 def test_conv_transpose2d_matches_torch_and_its_stream(
-    body: dict[str, Any], post: Any, stream: Any, close: Any, tensors: Any
+    body: dict[str, Any], against_torch: Any, close: Any
 ) -> None:
-    result = post("/api/conv-transpose2d", body)
-    t = tensors(result)
-    expected = F.conv_transpose2d(t["input"], t["weight"], t["bias"], **_transpose_args(body))
-    close(result["output"], expected)
-    assert result["shapes"]["output"] == list(expected.shape)
+    def expected(t: dict[str, Any]) -> dict[str, torch.Tensor]:
+        return {"output": F.conv_transpose2d(t["input"], t["weight"], t["bias"], **_transpose_args(body))}
 
-    lines = stream("/api/conv-transpose2d/frames", body)
-    assert lines.result == result
-    assert lines.header["output_size"]["height"]["size"] == expected.shape[-2]
-    close(replay_conv_transpose2d(lines.frames, result["shapes"]["output"]), expected)
+    checked = against_torch("/conv-transpose2d", body, expected)
+    output, lines = checked.expected["output"], checked.stream
+    assert lines.header["output_size"]["height"]["size"] == output.shape[-2]
+    close(replay_conv_transpose2d(lines.frames, checked.result["shapes"]["output"]), output)
 
 
 @pytest.mark.parametrize("body", TRANSPOSE_CASES)
 def test_conv_transpose2d_backward_matches_torch_autograd(
-    body: dict[str, Any], post: Any, close: Any, tensors: Any
+    body: dict[str, Any], leaves_of: Any, against_torch: Any
 ) -> None:
-    t = tensors(post("/api/conv-transpose2d", body))
-    x = t["input"].clone().requires_grad_(True)
-    w = t["weight"].clone().requires_grad_(True)
+    t = leaves_of("/api/conv-transpose2d", body)
+    x, w = t["input"], t["weight"]
     out_channels = w.shape[1] * body.get("groups", 1)
     b = torch.zeros(out_channels, dtype=torch.float64, requires_grad=True)
     out = F.conv_transpose2d(x, w, b, **_transpose_args(body))
@@ -199,10 +176,8 @@ def test_conv_transpose2d_backward_matches_torch_autograd(
     out.backward(grad_output)
     backward = {key: value for key, value in body.items() if key != "bias"}
     backward["grad_output"] = grad_output.tolist()
-    result = post("/api/conv-transpose2d/backward", backward)
-    close(result["grad_input"], x.grad)
-    close(result["grad_weight"], w.grad)
-    close(result["grad_bias"], b.grad)
+    grads = {"grad_input": x.grad, "grad_weight": w.grad, "grad_bias": b.grad}
+    against_torch("/conv-transpose2d/backward", backward, lambda _: grads, frames=False)
 
 
 def test_conv_transpose2d_backward_has_no_stream(client: Any) -> None:

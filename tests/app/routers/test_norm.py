@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.frames import replay_batch_norm, replay_batch_norm_backward
+from engine import replay_batch_norm, replay_batch_norm_backward
 
 CASES: list[dict[str, Any]] = [
     {"input": {"shape": [2, 2, 2, 2], "seed": 5}, "training": True},
@@ -51,22 +51,18 @@ def _torch_forward(
 
 @pytest.mark.parametrize("body", CASES)
 def test_batch_norm_matches_torch_and_its_stream(
-    body: dict[str, Any], post: Any, stream: Any, close: Any, tensors: Any
+    body: dict[str, Any], against_torch: Any, close: Any
 ) -> None:
-    result = post("/api/batch-norm", body)
-    t = tensors(result)
-    output, mean, var = _torch_forward(body, t)
-    close(result["output"], output)
-    close(result["running_mean"], mean)
-    close(result["running_var"], var)
-    assert result["shapes"]["running_mean"] == [t["input"].shape[1]]
+    def expected(t: dict[str, Any]) -> dict[str, torch.Tensor]:
+        output, mean, var = _torch_forward(body, t)
+        return {"output": output, "running_mean": mean, "running_var": var}
 
-    lines = stream("/api/batch-norm/frames", body)
-    assert lines.result == result
+    checked = against_torch("/batch-norm", body, expected)
+    lines = checked.stream
     assert lines.header["output_size"] is None
-    replayed = replay_batch_norm(lines.frames, result["shapes"]["input"])
-    for actual, expected in zip(replayed, (output, mean, var), strict=True):
-        close(actual, expected)
+    replayed = replay_batch_norm(lines.frames, checked.result["shapes"]["input"])
+    for actual, expected_value in zip(replayed, checked.expected.values(), strict=True):
+        close(actual, expected_value)
 
 
 def test_omitted_running_statistics_are_a_fresh_layers(post: Any) -> None:
@@ -77,13 +73,13 @@ def test_omitted_running_statistics_are_a_fresh_layers(post: Any) -> None:
 
 @pytest.mark.parametrize("body", CASES)
 def test_batch_norm_backward_matches_torch_autograd(
-    body: dict[str, Any], post: Any, stream: Any, close: Any, tensors: Any
+    body: dict[str, Any], leaves_of: Any, against_torch: Any, close: Any
 ) -> None:
-    t = tensors(post("/api/batch-norm", body))
-    x = t["input"].clone().requires_grad_(True)
-    channels = x.shape[1]
-    weight = (t["weight"] if t["weight"] is not None else torch.ones(channels, dtype=torch.float64)).clone()
-    weight.requires_grad_(True)
+    t = leaves_of("/api/batch-norm", body)
+    x, channels = t["input"], t["input"].shape[1]
+    weight = t["weight"]
+    if weight is None:  # gamma = 1, whose gradient the endpoint reports all the same
+        weight = torch.ones(channels, dtype=torch.float64, requires_grad=True)
     bias = torch.zeros(channels, dtype=torch.float64, requires_grad=True)
     eps = body.get("eps", 1e-5)
     out = F.batch_norm(x, None, None, weight, bias, training=True, eps=eps)
@@ -92,15 +88,12 @@ def test_batch_norm_backward_matches_torch_autograd(
     backward: dict[str, Any] = {"input": body["input"], "grad_output": grad_output.tolist(), "eps": eps}
     if "weight" in body:
         backward["weight"] = body["weight"]
-    result = post("/api/batch-norm/backward", backward)
-    close(result["grad_input"], x.grad)
-    close(result["grad_weight"], weight.grad)
-    close(result["grad_bias"], bias.grad)
+    grads = {"grad_input": x.grad, "grad_weight": weight.grad, "grad_bias": bias.grad}
 
-    lines = stream("/api/batch-norm/backward/frames", backward)
-    assert lines.result == result
+    checked = against_torch("/batch-norm/backward", backward, lambda _: grads)
+    result, lines = checked.result, checked.stream
     replayed = replay_batch_norm_backward(lines.frames, result["shapes"]["input"])
-    for actual, name in zip(replayed, ("grad_input", "grad_weight", "grad_bias"), strict=True):
+    for actual, name in zip(replayed, grads, strict=True):
         close(actual, result[name])
 
 

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.frames import (
+from app import examples
+from engine import (
     replay_avg_pool2d,
     replay_avg_pool2d_backward,
     replay_max_pool2d,
     replay_max_pool2d_backward,
 )
 
+# The first cases are the documented examples.
 MAX_CASES: list[dict[str, Any]] = [
-    {"input": [[[1, 3, 2, 1], [4, 2, 0, 1], [1, 1, 5, 6], [0, 2, 7, 3]]], "kernel_size": 2},
-    {
-        "input": {"shape": [1, 1, 6, 6], "seed": 7},
-        "kernel_size": 3,
-        "stride": 2,
-        "padding": 1,
-        "ceil_mode": True,
-    },
+    *(example["value"] for example in examples.MAX_POOL2D.values()),
     {
         "input": {"shape": [2, 3, 7, 6], "kind": "floats", "seed": 1},
         "kernel_size": [3, 2],
@@ -35,14 +31,7 @@ MAX_CASES: list[dict[str, Any]] = [
 ]
 
 AVG_CASES: list[dict[str, Any]] = [
-    {"input": [[[1, 3, 2, 1], [4, 2, 0, 1], [1, 1, 5, 6], [0, 2, 7, 3]]], "kernel_size": 2},
-    {
-        "input": {"shape": [1, 1, 5, 5], "seed": 2},
-        "kernel_size": 3,
-        "stride": 2,
-        "padding": 1,
-        "count_include_pad": False,
-    },
+    *(example["value"] for example in examples.AVG_POOL2D.values()),
     {
         "input": {"shape": [2, 2, 7, 6], "kind": "floats", "seed": 3},
         "kernel_size": [3, 2],
@@ -80,75 +69,58 @@ def _avg_args(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _upstream(shape: torch.Size) -> torch.Tensor:
-    return torch.linspace(-1.0, 3.0, shape.numel(), dtype=torch.float64).reshape(shape)
+# path -> torch's pooling, its arguments from a body, and the replay of the gradient frames
+POOLS: dict[str, tuple[Callable[..., torch.Tensor], Callable[[dict[str, Any]], dict[str, Any]], Any]] = {
+    "/max-pool2d": (F.max_pool2d, _max_args, replay_max_pool2d_backward),
+    "/avg-pool2d": (F.avg_pool2d, _avg_args, replay_avg_pool2d_backward),
+}
 
 
 @pytest.mark.parametrize("body", MAX_CASES)
 def test_max_pool2d_matches_torch_and_its_stream(
-    body: dict[str, Any], post: Any, stream: Any, close: Any, tensors: Any
+    body: dict[str, Any], against_torch: Any, close: Any
 ) -> None:
-    result = post("/api/max-pool2d", body)
-    x = tensors(result)["input"]
-    expected, indices = F.max_pool2d(x, return_indices=True, **_max_args(body))
-    close(result["output"], expected)
+    def expected(t: dict[str, Any]) -> dict[str, torch.Tensor]:
+        output, indices = F.max_pool2d(t["input"], return_indices=True, **_max_args(body))
+        return {"output": output, "indices": indices}
+
+    checked = against_torch("/max-pool2d", body, expected)
+    result, indices = checked.result, checked.expected["indices"]
     assert result["indices"] == indices.tolist()
-    assert result["shapes"]["output"] == result["shapes"]["indices"] == list(expected.shape)
-
-    lines = stream("/api/max-pool2d/frames", body)
-    assert lines.result == result
-    output, switches = replay_max_pool2d(lines.frames, result["shapes"]["output"])
-    close(output, expected)
+    assert result["shapes"]["output"] == result["shapes"]["indices"]
+    output, switches = replay_max_pool2d(checked.stream.frames, result["shapes"]["output"])
+    close(output, checked.expected["output"])
     assert switches.tolist() == result["indices"]
-
-
-@pytest.mark.parametrize("body", MAX_CASES)
-def test_max_pool2d_backward_matches_torch_autograd(
-    body: dict[str, Any], post: Any, stream: Any, close: Any, tensors: Any
-) -> None:
-    x = tensors(post("/api/max-pool2d", body))["input"].requires_grad_(True)
-    out = F.max_pool2d(x, **_max_args(body))
-    grad_output = _upstream(out.shape)
-    out.backward(grad_output)
-    backward = body | {"grad_output": grad_output.tolist()}
-    result = post("/api/max-pool2d/backward", backward)
-    close(result["grad_input"], x.grad)
-
-    lines = stream("/api/max-pool2d/backward/frames", backward)
-    assert lines.result == result
-    close(replay_max_pool2d_backward(lines.frames, result["shapes"]["input"]), x.grad)
 
 
 @pytest.mark.parametrize("body", AVG_CASES)
 def test_avg_pool2d_matches_torch_and_its_stream(
-    body: dict[str, Any], post: Any, stream: Any, close: Any, tensors: Any
+    body: dict[str, Any], against_torch: Any, close: Any
 ) -> None:
-    result = post("/api/avg-pool2d", body)
-    x = tensors(result)["input"]
-    expected = F.avg_pool2d(x, **_avg_args(body))
-    close(result["output"], expected)
+    def expected(t: dict[str, Any]) -> dict[str, torch.Tensor]:
+        return {"output": F.avg_pool2d(t["input"], **_avg_args(body))}
 
-    lines = stream("/api/avg-pool2d/frames", body)
-    assert lines.result == result
-    assert lines.header["output_size"]["width"]["size"] == expected.shape[-1]
-    close(replay_avg_pool2d(lines.frames, result["shapes"]["output"]), expected)
+    checked = against_torch("/avg-pool2d", body, expected)
+    output, lines = checked.expected["output"], checked.stream
+    assert lines.header["output_size"]["width"]["size"] == output.shape[-1]
+    close(replay_avg_pool2d(lines.frames, checked.result["shapes"]["output"]), output)
 
 
-@pytest.mark.parametrize("body", AVG_CASES)
-def test_avg_pool2d_backward_matches_torch_autograd(
-    body: dict[str, Any], post: Any, stream: Any, close: Any, tensors: Any
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/max-pool2d", body) for body in MAX_CASES] + [("/avg-pool2d", body) for body in AVG_CASES],
+)
+def test_pool2d_backward_matches_torch_autograd(
+    path: str, body: dict[str, Any], leaves_of: Any, against_torch: Any, close: Any
 ) -> None:
-    x = tensors(post("/api/avg-pool2d", body))["input"].requires_grad_(True)
-    out = F.avg_pool2d(x, **_avg_args(body))
-    grad_output = _upstream(out.shape)
+    pool, arguments, replay = POOLS[path]
+    x = leaves_of(f"/api{path}", body)["input"]
+    out = pool(x, **arguments(body))
+    grad_output = torch.linspace(-1.0, 3.0, out.shape.numel(), dtype=torch.float64).reshape(out.shape)
     out.backward(grad_output)
     backward = body | {"grad_output": grad_output.tolist()}
-    result = post("/api/avg-pool2d/backward", backward)
-    close(result["grad_input"], x.grad)
-
-    lines = stream("/api/avg-pool2d/backward/frames", backward)
-    assert lines.result == result
-    close(replay_avg_pool2d_backward(lines.frames, result["shapes"]["input"]), x.grad)
+    checked = against_torch(f"{path}/backward", backward, lambda _: {"grad_input": x.grad})
+    close(replay(checked.stream.frames, checked.result["shapes"]["input"]), x.grad)
 
 
 def test_ceil_mode_derivation_is_in_the_header(stream: Any) -> None:
