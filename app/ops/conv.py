@@ -14,9 +14,9 @@ from app.schemas import (
 )
 from app.settings import Settings
 from app.tensors import CONV_WEIGHT, INPUT, TRANSPOSE_WEIGHT, VECTOR, Array, resolve, resolve_optional
+from engine import conv2d_backward_frames, conv2d_frames, conv_transpose2d_frames, frame_count
 from engine.activations import apply_activation
 from engine.conv import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
-from engine.frames import conv2d_backward_frames, conv2d_frames, conv_transpose2d_frames, frame_count
 from engine.shapes import conv2d_output_shape, conv_transpose_output_size
 
 

@@ -16,7 +16,7 @@ from app.schemas import (
 )
 from app.settings import Settings
 from app.tensors import BATCH, VECTOR, Array, resolve, resolve_optional
-from engine.frames import batch_norm_backward_frames, batch_norm_frames, frame_count
+from engine import batch_norm_backward_frames, batch_norm_frames, frame_count
 from engine.norm import batch_norm, batch_norm_backward, batch_norm_training_steps
 
 FRESH_LAYER: dict[str, SpecKind] = {

@@ -9,7 +9,7 @@ from app.ops.job import Job, Outputs, axis_sizes, pair_of, parameters_of
 from app.schemas import AvgPool2dBackwardRequest, AvgPool2dRequest, MaxPool2dBackwardRequest, MaxPool2dRequest
 from app.settings import Settings
 from app.tensors import INPUT, Array, resolve
-from engine.frames import (
+from engine import (
     avg_pool2d_backward_frames,
     avg_pool2d_frames,
     frame_count,

@@ -13,9 +13,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.frames._common import Frame
-
-Array = NDArray[np.float64]
+from engine._checks import Array
+from engine.frames.cells import Frame
 
 
 def _zeros(shape: Sequence[int]) -> tuple[Array, bool]:

@@ -125,7 +125,7 @@ def check_against_torch(case: Case, seed: int) -> None:
 def test_any_block_size_gives_the_same_result(block_elements: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Small budgets force the other ways of cutting the work: a few rows of one image at a time
     (1 and 150 here), or a few images at a time with a smaller last block (500: 2 + 2 + 1 images)."""
-    monkeypatch.setattr("engine._im2col._BLOCK_ELEMENTS", block_elements)
+    monkeypatch.setattr("engine.conv.im2col._BLOCK_ELEMENTS", block_elements)
     rng = np.random.default_rng(block_elements)
     case = Case(
         rng.standard_normal((5, 2, 6, 5)),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.frames._geometry import conv_plan
+from engine.conv import conv_plan
 
 PLAIN = (int, float, bool, str, type(None))
 

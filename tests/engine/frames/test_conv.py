@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine import conv
+from engine import conv, conv2d_frames, replay_conv2d
 from engine.activations import apply_activation
-from engine.frames import conv2d_frames, replay_conv2d
 
 ACTIVATIONS = {"none": lambda t: t, "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
 

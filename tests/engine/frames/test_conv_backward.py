@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine import conv
-from engine.frames import conv2d_backward_frames, replay_conv2d_backward
+from engine import conv, conv2d_backward_frames, replay_conv2d_backward
 
 OP = "conv2d_backward"
 

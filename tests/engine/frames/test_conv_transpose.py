@@ -10,9 +10,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine import conv
-from engine.frames import conv_transpose2d_frames, replay_conv_transpose2d
-from engine.frames._geometry import transpose_plan
+from engine import conv, conv_transpose2d_frames, replay_conv_transpose2d
+from engine.conv import transpose_plan
 
 OP = "conv_transpose2d"
 

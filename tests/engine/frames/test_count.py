@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine.frames import (
+from engine import (
     avg_pool2d_backward_frames,
     avg_pool2d_frames,
     batch_norm_backward_frames,

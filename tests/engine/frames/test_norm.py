@@ -11,10 +11,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine import norm
-from engine.frames import (
+from engine import (
     batch_norm_backward_frames,
     batch_norm_frames,
+    norm,
     replay_batch_norm,
     replay_batch_norm_backward,
 )

@@ -10,12 +10,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine import pool
-from engine.frames import (
+from engine import (
     avg_pool2d_backward_frames,
     avg_pool2d_frames,
     max_pool2d_backward_frames,
     max_pool2d_frames,
+    pool,
     replay_avg_pool2d,
     replay_avg_pool2d_backward,
     replay_max_pool2d,

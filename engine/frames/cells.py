@@ -7,13 +7,37 @@ from typing import Any
 
 import numpy as np
 
-from engine.frames._geometry import IntArray, source_coords
+from engine._checks import IntArray
 
 Frame = dict[str, Any]
 """One step: a plain JSON-ready dict (Python ints, floats, bools, lists, None and str only)."""
 
 Cell = list[int] | None
 Matrix = list[list[Any]]
+
+
+def tap_coords(out_size: int, stride: int, dilation: int, kernel: int, before: int) -> IntArray:
+    """Unpadded input coordinate of tap k of window o along one axis: o*stride + k*dilation - before.
+
+    Shape (out_size, kernel); values outside 0..size-1 fall in the padding.
+    """
+    o = np.arange(out_size)[:, None]
+    k = np.arange(kernel)[None, :]
+    return (o * stride + k * dilation - before).astype(np.intp)
+
+
+def source_coords(coords: IntArray, size: int, padding_mode: str) -> IntArray:
+    """The real input coordinate that a (possibly padded) coordinate copies, along one axis.
+
+    reflect mirrors about the edge cell, replicate repeats it, circular wraps around; real
+    coordinates map to themselves. Not meaningful for "zeros" (padding cells copy nothing).
+    """
+    if padding_mode == "reflect":
+        mirrored = np.where(coords < 0, -coords, coords)
+        return np.where(mirrored >= size, 2 * (size - 1) - mirrored, mirrored).astype(np.intp)
+    if padding_mode == "replicate":
+        return np.clip(coords, 0, size - 1).astype(np.intp)
+    return np.mod(coords, size).astype(np.intp)
 
 
 @dataclass(frozen=True)

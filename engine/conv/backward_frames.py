@@ -15,42 +15,20 @@ from typing import Any
 
 import numpy as np
 
-from engine._checks import PairLike, as_float_array, pad_planes, to_batched
-from engine._conv_args import grad_output_array
-from engine.frames._common import Frame, gather_windows, window_grid
-from engine.frames._geometry import ConvPlan, IntArray, conv_plan, source_coords
-from engine.frames.conv import conv_taps
+from engine._checks import Array, IntArray, pad_planes
+from engine.conv.frames import conv_taps
+from engine.conv.plan import ConvPlan
+from engine.frames.cells import Frame, gather_windows, source_coords, window_grid
 
 OP = "conv2d_backward"
 
 
-def conv2d_backward_frames(
-    grad_output: Any,
-    input: Any,
-    weight: Any,
-    stride: PairLike = 1,
-    padding: PairLike | str = 0,
-    dilation: PairLike = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-) -> Iterator[Frame]:
-    """Frames of the gradients of conv2d with respect to its input, weight and bias.
+def backward_frames(plan: ConvPlan, g: Array, x: Array, w: Array) -> Iterator[Frame]:
+    """Frames of conv2d's gradients: g (N, O, oH, oW), x (N, C, H, W), w (O, C/groups, kH, kW), float64.
 
-    Shapes: grad_output (N, O, oH, oW), input (N, C, H, W), weight (O, C/groups, kH, kW); an
-    unbatched input (C, H, W) takes grad_output (O, oH, oW) and is reported as n = 0. Order:
-    every grad_input frame (n, in_channel, y, x; folds after each plane), then grad_weight
+    Order: every grad_input frame (n, in_channel, y, x; folds after each plane), then grad_weight
     (out_channel, in_channel, ky, kx), then grad_bias (out_channel).
     """
-    x, added_batch = to_batched(input, "input")
-    w = as_float_array(weight, "weight")
-    plan = conv_plan(x.shape, w.shape, None, stride, padding, dilation, groups, padding_mode)
-    expected = (plan.batch, plan.out_channels, plan.out_height, plan.out_width)
-    # grad_output has the forward output's shape, in the input's rank, as conv2d_backward wants it.
-    g = grad_output_array(grad_output, expected[1:] if added_batch else expected, np.dtype(np.float64))
-    return _frames(g.reshape(expected), x, w.astype(np.float64), plan)
-
-
-def _frames(g: Any, x: Any, w: Any, plan: ConvPlan) -> Iterator[Frame]:
     index = count()
     yield from _grad_input_frames(g, w, plan, index)
     yield from _grad_weight_frames(g, x, plan, index)

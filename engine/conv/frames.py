@@ -9,22 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import count
-from typing import Any
 
 import numpy as np
 
-from engine._checks import PairLike, as_float_array, pad_planes, to_batched
-from engine.activations import ACTIVATIONS, apply_activation
-from engine.frames._common import Frame, gather_windows, window_grid
-from engine.frames._geometry import ConvPlan, conv_plan, tap_coords
+from engine._checks import Array, IntArray, pad_planes
+from engine.activations import apply_activation
+from engine.conv.plan import ConvPlan
+from engine.frames.cells import Frame, gather_windows, tap_coords, window_grid
 
 
-def check_activation(activation: str) -> None:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation {activation!r} is not one of {', '.join(ACTIVATIONS)}")
-
-
-def conv_taps(plan: ConvPlan) -> tuple[Any, Any]:
+def conv_taps(plan: ConvPlan) -> tuple[IntArray, IntArray]:
     """Unpadded input coordinates read by each window: rows (oH, kH) and columns (oW, kW)."""
     top, _, left, _ = plan.pads
     rows = tap_coords(plan.out_height, plan.stride[0], plan.dilation[0], plan.kernel[0], top)
@@ -32,34 +26,8 @@ def conv_taps(plan: ConvPlan) -> tuple[Any, Any]:
     return rows, cols
 
 
-def conv2d_frames(
-    input: Any,
-    weight: Any,
-    bias: Any = None,
-    stride: PairLike = 1,
-    padding: PairLike | str = 0,
-    dilation: PairLike = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-    activation: str = "none",
-) -> Iterator[Frame]:
-    """Frames of conv2d (cross-correlation) followed by an optional activation.
-
-    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0), weight (O, C/groups, kH, kW),
-    bias (O,) or None; one frame per output value of (N, O, oH, oW). Arguments are checked here,
-    before the first frame, and raise ValueError.
-    """
-    x, _ = to_batched(input, "input")
-    w = as_float_array(weight, "weight")
-    b = None if bias is None else as_float_array(bias, "bias")
-    plan = conv_plan(
-        x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups, padding_mode
-    )
-    check_activation(activation)
-    return _conv2d_frames(x, w, b, plan, activation)
-
-
-def _conv2d_frames(x: Any, w: Any, b: Any, plan: ConvPlan, activation: str) -> Iterator[Frame]:
+def forward_frames(plan: ConvPlan, x: Array, w: Array, b: Array | None, activation: str) -> Iterator[Frame]:
+    """One frame per output value of (N, O, oH, oW); x (N, C, H, W), w and b as the plan says, float64."""
     top, _, left, _ = plan.pads
     rows, cols = conv_taps(plan)
     grid = window_grid(rows, cols, plan.height, plan.width, plan.padding_mode)

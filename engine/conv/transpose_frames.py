@@ -13,37 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from engine._checks import PairLike, as_float_array, to_batched
-from engine.frames._common import Frame, Matrix
-from engine.frames._geometry import TransposePlan, tap_coords, transpose_plan
+from engine._checks import Array
+from engine.conv.plan import TransposePlan
+from engine.frames.cells import Frame, Matrix, tap_coords
 
 OP = "conv_transpose2d"
-
-
-def conv_transpose2d_frames(
-    input: Any,
-    weight: Any,
-    bias: Any = None,
-    stride: PairLike = 1,
-    padding: PairLike = 0,
-    output_padding: PairLike = 0,
-    groups: int = 1,
-    dilation: PairLike = 1,
-) -> Iterator[Frame]:
-    """Frames of the transposed convolution (the gradient of conv2d with respect to its input).
-
-    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0), weight (C, O/groups, kH, kW),
-    bias (O,) or None; output (N, O, oH, oW) with oH = (H-1)*stride - 2*padding +
-    dilation*(kH-1) + output_padding + 1. Input value (n, c, y, x) adds value * weight[c, o, ky, kx]
-    to output cell (y*stride + ky*dilation - padding, x*stride + kx*dilation - padding).
-    """
-    x, _ = to_batched(input, "input")
-    w = as_float_array(weight, "weight")
-    b = None if bias is None else as_float_array(bias, "bias")
-    plan = transpose_plan(
-        x.shape, w.shape, None if b is None else b.shape, stride, padding, output_padding, groups, dilation
-    )
-    return _frames(x.astype(np.float64), w.astype(np.float64), b, plan)
 
 
 def _inside(taps: Any, size: int) -> list[tuple[int, int]]:
@@ -65,7 +39,12 @@ def _framed(
     return [blank] * r0 + [left + row + right for row in values] + [blank] * (kh - r1)
 
 
-def _frames(x: Any, w: Any, b: Any, plan: TransposePlan) -> Iterator[Frame]:
+def transpose_frames(plan: TransposePlan, x: Array, w: Array, b: Array | None) -> Iterator[Frame]:
+    """Frames of conv_transpose2d: x (N, C, H, W), w (C, O/groups, kH, kW), b (O,) or None, float64.
+
+    Input value (n, c, y, x) adds value * weight[c, o, ky, kx] to output cell
+    (y*stride + ky*dilation - padding, x*stride + kx*dilation - padding).
+    """
     kh, kw = plan.kernel
     (sh, sw), (dh, dw) = plan.stride, plan.dilation
     row_taps = tap_coords(plan.height, sh, dh, kh, plan.padding[0])  # output rows, (H, kH)

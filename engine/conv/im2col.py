@@ -74,6 +74,12 @@ class Correlation:
             for start in range(0, out_h, step):
                 yield slice(image, image + 1), slice(start, min(start + step, out_h))
 
+    def block_elements(self, batch: int, channels: int) -> int:
+        """Values in the largest block :meth:`blocks` unfolds: the size of the im2col buffer."""
+        images, rows = next(self.blocks(batch, channels))
+        positions = int(images.stop - images.start) * int(rows.stop - rows.start) * self.out_size[1]
+        return positions * channels * self.kernel[0] * self.kernel[1]
+
 
 def correlation_of(
     padded_size: IntPair, kernel: IntPair, stride: IntPair, dilation: IntPair, groups: int

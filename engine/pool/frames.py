@@ -7,31 +7,32 @@ outside the input (the declared padding, or, with ``ceil_mode``, the overhang pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from itertools import count
 from typing import Any
 
 import numpy as np
 
-from engine._checks import PairLike, check_flag, to_batched
-from engine._pool_windows import PoolWindows, target_shape
-from engine.frames._common import Frame, Matrix, WindowGrid, blank_where, gather_windows, window_grid
-from engine.frames._geometry import pool_plan, tap_coords
+from engine._checks import Array
+from engine.frames.cells import (
+    Frame,
+    Matrix,
+    WindowGrid,
+    blank_where,
+    gather_windows,
+    tap_coords,
+    window_grid,
+)
+from engine.pool.plan import PoolPlan
 
 
-def _taps(plan: PoolWindows) -> tuple[Any, Any]:
-    rows = tap_coords(plan.output_size[0], plan.stride[0], plan.dilation[0], plan.kernel[0], plan.padding[0])
-    cols = tap_coords(plan.output_size[1], plan.stride[1], plan.dilation[1], plan.kernel[1], plan.padding[1])
+def _taps(plan: PoolPlan) -> tuple[Any, Any]:
+    rows = tap_coords(plan.out_size[0], plan.stride[0], plan.dilation[0], plan.kernel[0], plan.padding[0])
+    cols = tap_coords(plan.out_size[1], plan.stride[1], plan.dilation[1], plan.kernel[1], plan.padding[1])
     return rows, cols
 
 
-def _check_grad_output(grad_output: Any, plan: PoolWindows) -> Any:
-    g, _ = to_batched(grad_output, "grad_output")
-    plan.check_output(g.shape, "grad_output")
-    return g.astype(np.float64)
-
-
-def _windows(x: Any, plan: PoolWindows) -> tuple[WindowGrid, Any]:
+def _windows(x: Any, plan: PoolPlan) -> tuple[WindowGrid, Any]:
     """The window grid and every window's values (N, C, oH, oW, kH, kW); padding cells hold junk."""
     rows, cols = _taps(plan)
     height, width = plan.input_shape[2:]
@@ -40,7 +41,7 @@ def _windows(x: Any, plan: PoolWindows) -> tuple[WindowGrid, Any]:
     return grid, gather_windows(x, np.clip(rows, 0, height - 1), np.clip(cols, 0, width - 1))
 
 
-def _max_windows(x: Any, plan: PoolWindows) -> tuple[WindowGrid, Any, Any]:
+def _max_windows(x: Any, plan: PoolPlan) -> tuple[WindowGrid, Any, Any]:
     """The window grid, window values (N, C, oH, oW, kH, kW) and each window's switch tap (flat in kH*kW)."""
     grid, windows = _windows(x, plan)
     masked = np.where(np.asarray(grid.padded), -np.inf, windows)
@@ -55,29 +56,13 @@ def _switch(grid: WindowGrid, y: int, x: int, tap: int, kw: int, width: int) -> 
     return {"switch": [sy, sx], "switch_index": sy * width + sx, "switch_tap": [ky, kx]}
 
 
-def max_pool2d_frames(
-    input: Any,
-    kernel_size: PairLike,
-    stride: PairLike | None = None,
-    padding: PairLike = 0,
-    dilation: PairLike = 1,
-    ceil_mode: bool = False,
-) -> Iterator[Frame]:
-    """Frames of max pooling: each window's values, its switch (first maximum) and the output.
-
-    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0); output (N, C, oH, oW).
-    """
-    x, _ = to_batched(input, "input")
-    plan = pool_plan(x.shape, kernel_size, stride, padding, dilation, ceil_mode, max_pool=True)
-    return _max_frames(x, plan)
-
-
-def _max_frames(x: Any, plan: PoolWindows) -> Iterator[Frame]:
+def max_frames(plan: PoolPlan, x: Array) -> Iterator[Frame]:
+    """Max pooling's frames for x (N, C, H, W): each window's values, its switch (first maximum), output."""
     grid, windows, switch_tap = _max_windows(x, plan)
     kw = plan.kernel[1]
     index = count()
     batch, channels, _, width = plan.input_shape
-    out_height, out_width = plan.output_size
+    out_height, out_width = plan.out_size
     for n in range(batch):
         for c in range(channels):
             values, taps = windows[n, c].tolist(), switch_tap[n, c].tolist()
@@ -104,31 +89,14 @@ def _max_frames(x: Any, plan: PoolWindows) -> Iterator[Frame]:
                     }
 
 
-def max_pool2d_backward_frames(
-    grad_output: Any,
-    input: Any,
-    kernel_size: PairLike,
-    stride: PairLike | None = None,
-    padding: PairLike = 0,
-    dilation: PairLike = 1,
-    ceil_mode: bool = False,
-) -> Iterator[Frame]:
-    """Frames of max pooling's backward pass: each upstream gradient routed to its window's switch.
-
-    Shapes: grad_output (N, C, oH, oW), input (N, C, H, W) (3-D arrays read as N = 1). Where
-    windows overlap a cell can receive several gradients; ``before``/``after`` give its running total.
-    """
-    x, _ = to_batched(input, "input")
-    plan = pool_plan(x.shape, kernel_size, stride, padding, dilation, ceil_mode, max_pool=True)
-    return _max_backward_frames(_check_grad_output(grad_output, plan), x, plan)
-
-
-def _max_backward_frames(g: Any, x: Any, plan: PoolWindows) -> Iterator[Frame]:
+def max_backward_frames(plan: PoolPlan, g: Array, x: Array) -> Iterator[Frame]:
+    """Max pooling's backward frames for g (N, C, oH, oW), x (N, C, H, W): each gradient routed to its
+    window's switch; where windows overlap a cell can receive several, ``before``/``after`` its total."""
     grid, _, switch_tap = _max_windows(x, plan)
     kw = plan.kernel[1]
     index = count()
     batch, channels, height, width = plan.input_shape
-    out_height, out_width = plan.output_size
+    out_height, out_width = plan.out_size
     for n in range(batch):
         for c in range(channels):
             taps, grads = switch_tap[n, c].tolist(), g[n, c].tolist()
@@ -156,15 +124,15 @@ def _max_backward_frames(g: Any, x: Any, plan: PoolWindows) -> Iterator[Frame]:
                     }
 
 
-def _counted(plan: PoolWindows, grid: WindowGrid, count_include_pad: bool) -> tuple[list[list[Matrix]], Any]:
+def _counted(plan: PoolPlan, grid: WindowGrid) -> tuple[list[list[Matrix]], Any]:
     """Which cells of each window count towards its divisor, and the divisors (oH, oW).
 
     Real cells always count; with ``count_include_pad`` so do cells in the declared padding, but
     never the ``ceil_mode`` overhang beyond it (PyTorch's rule).
     """
     (ph, pw), (h, w) = plan.padding, plan.input_shape[2:]
-    lo_r, hi_r = (-ph, h + ph) if count_include_pad else (0, h)
-    lo_c, hi_c = (-pw, w + pw) if count_include_pad else (0, w)
+    lo_r, hi_r = (-ph, h + ph) if plan.count_include_pad else (0, h)
+    lo_c, hi_c = (-pw, w + pw) if plan.count_include_pad else (0, w)
     rows, cols = np.asarray(grid.rows), np.asarray(grid.cols)
     row_counts = (rows >= lo_r) & (rows < hi_r)
     col_counts = (cols >= lo_c) & (cols < hi_c)
@@ -172,34 +140,17 @@ def _counted(plan: PoolWindows, grid: WindowGrid, count_include_pad: bool) -> tu
     return counted.tolist(), counted.sum(axis=(2, 3))
 
 
-def avg_pool2d_frames(
-    input: Any,
-    kernel_size: PairLike,
-    stride: PairLike | None = None,
-    padding: PairLike = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-) -> Iterator[Frame]:
-    """Frames of average pooling: each window's values, their sum, the divisor and which cells it counts.
-
-    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0); output (N, C, oH, oW).
-    """
-    x, _ = to_batched(input, "input")
-    plan = pool_plan(x.shape, kernel_size, stride, padding, 1, ceil_mode)
-    include = check_flag(count_include_pad, "count_include_pad")
-    return _avg_frames(x, plan, include)
-
-
-def _avg_frames(x: Any, plan: PoolWindows, count_include_pad: bool) -> Iterator[Frame]:
+def avg_frames(plan: PoolPlan, x: Array) -> Iterator[Frame]:
+    """Average pooling's frames for x (N, C, H, W): each window's values, sum, divisor and counted cells."""
     grid, windows = _windows(x, plan)
-    counted, divisors = _counted(plan, grid, count_include_pad)
+    counted, divisors = _counted(plan, grid)
     windows = np.where(np.asarray(grid.padded), 0.0, windows)  # zero padding
     sums = windows.sum(axis=(-2, -1))
     outputs = sums / divisors
     divisor_list = divisors.tolist()
     index = count()
     batch, channels = plan.input_shape[:2]
-    out_height, out_width = plan.output_size
+    out_height, out_width = plan.out_size
     for n in range(batch):
         for c in range(channels):
             values, sum_list, out_list = windows[n, c].tolist(), sums[n, c].tolist(), outputs[n, c].tolist()
@@ -217,7 +168,7 @@ def _avg_frames(x: Any, plan: PoolWindows, count_include_pad: bool) -> Iterator[
                         "cols": grid.cols[xx],
                         "padded": grid.padded[y][xx],
                         "counted": counted[y][xx],
-                        "count_include_pad": count_include_pad,
+                        "count_include_pad": plan.count_include_pad,
                         "values": values[y][xx],
                         "sum": sum_list[y][xx],
                         "divisor": divisor_list[y][xx],
@@ -225,37 +176,16 @@ def _avg_frames(x: Any, plan: PoolWindows, count_include_pad: bool) -> Iterator[
                     }
 
 
-def avg_pool2d_backward_frames(
-    grad_output: Any,
-    input_shape: Sequence[int],
-    kernel_size: PairLike,
-    stride: PairLike | None = None,
-    padding: PairLike = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-) -> Iterator[Frame]:
-    """Frames of average pooling's backward pass: each gradient spread evenly over its window.
-
-    Every counted cell receives share = grad / divisor; only real cells keep it (``before``/``after``
-    give their running totals, None for padding cells). Shapes: grad_output (N, C, oH, oW) and
-    ``input_shape`` (N, C, H, W) or (C, H, W).
-    """
-    g, added_batch = to_batched(grad_output, "grad_output")
-    plan = pool_plan(
-        target_shape(input_shape, g.shape, added_batch), kernel_size, stride, padding, 1, ceil_mode
-    )
-    include = check_flag(count_include_pad, "count_include_pad")
-    return _avg_backward_frames(_check_grad_output(g, plan), plan, include)
-
-
-def _avg_backward_frames(g: Any, plan: PoolWindows, count_include_pad: bool) -> Iterator[Frame]:
+def avg_backward_frames(plan: PoolPlan, g: Array) -> Iterator[Frame]:
+    """Average pooling's backward frames for g (N, C, oH, oW): each gradient spread evenly over its
+    window; every counted cell receives share = grad / divisor, only real cells keep it."""
     rows, cols = _taps(plan)
     batch, channels, height, width = plan.input_shape
     grid = window_grid(rows, cols, height, width, "zeros")
-    counted, divisors = _counted(plan, grid, count_include_pad)
+    counted, divisors = _counted(plan, grid)
     divisor_list = divisors.tolist()
     index = count()
-    out_height, out_width = plan.output_size
+    out_height, out_width = plan.out_size
     for n in range(batch):
         for c in range(channels):
             grads = g[n, c].tolist()
