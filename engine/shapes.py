@@ -28,6 +28,11 @@ class OutputSize:
     unvisited: tuple[int, ...] = ()
 
 
+def unchanged(size: int) -> OutputSize:
+    """The size of an axis a layer leaves as it is (batch norm, an activation)."""
+    return OutputSize(size, f"{size} (unchanged)", True)
+
+
 def _format_fraction(value: Fraction) -> str:
     """Show a rational as a short decimal: 99.5, 4.33..., 12."""
     if value.denominator == 1:
