@@ -10,7 +10,7 @@ back onto the cells they copied: frames then cover the whole padded plane, follo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import count
+from itertools import count, product
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from engine._checks import Array, IntArray, pad_planes
 from engine.conv.frames import conv_taps
 from engine.conv.plan import ConvPlan
-from engine.frames.cells import Frame, gather_windows, source_coords, window_grid
+from engine.frames.cells import Frame, gather_windows, head, source_coords, window_fields, window_grid
 
 OP = "conv2d_backward"
 
@@ -47,17 +47,24 @@ def _upstream_taps(padded_size: int, out_size: int, kernel: int, stride: int, di
     return np.where(hit, o, -1).astype(np.intp)
 
 
-def _grad_input_frames(g: Any, w: Any, plan: ConvPlan, index: Iterator[int]) -> Iterator[Frame]:
-    top, _, left, _ = plan.pads
-    padded_h, padded_w = plan.padded_size
-    kh, kw = plan.kernel
+def _full_upstream(g: Array, plan: ConvPlan) -> tuple[Array, list[list[int | None]], list[list[int | None]]]:
+    """The "full" convolution's reads: for every padded input cell and flipped tap, the upstream
+    gradient (N, O, Hp, Wp, kH, kW), and per padded row and column the upstream index (None: a zero)."""
+    (padded_h, padded_w), (kh, kw) = plan.padded_size, plan.kernel
     row_hits = _upstream_taps(padded_h, plan.out_height, kh, plan.stride[0], plan.dilation[0])
     col_hits = _upstream_taps(padded_w, plan.out_width, kw, plan.stride[1], plan.dilation[1])
     # Index -1 reads the extra zero row/column appended below, so missing taps contribute 0.
     g_ext = np.pad(g, ((0, 0), (0, 0), (0, 1), (0, 1)))
-    upstream = gather_windows(g_ext, row_hits, col_hits)  # (N, O, Hp, Wp, kH, kW)
+    upstream = gather_windows(g_ext, row_hits, col_hits)
     row_hit_list = [[None if o < 0 else o for o in r] for r in row_hits.tolist()]
     col_hit_list = [[None if o < 0 else o for o in c] for c in col_hits.tolist()]
+    return upstream, row_hit_list, col_hit_list
+
+
+def _grad_input_frames(g: Any, w: Any, plan: ConvPlan, index: Iterator[int]) -> Iterator[Frame]:
+    top, _, left, _ = plan.pads
+    padded_h, padded_w = plan.padded_size
+    upstream, row_hit_list, col_hit_list = _full_upstream(g, plan)
     fold = plan.padding_mode != "zeros"
     # Zero padding discards the padding cells' gradients, so only real cells get frames.
     ys = range(padded_h) if fold else range(top, top + plan.height)
@@ -65,52 +72,37 @@ def _grad_input_frames(g: Any, w: Any, plan: ConvPlan, index: Iterator[int]) -> 
     row_src = source_coords(np.arange(padded_h) - top, plan.height, plan.padding_mode).tolist()
     col_src = source_coords(np.arange(padded_w) - left, plan.width, plan.padding_mode).tolist()
     per_out = plan.out_per_group
-    for n in range(plan.batch):
-        for c in range(plan.in_channels):
-            group = c // plan.in_per_group
-            first = group * per_out
-            flipped = w[first : first + per_out, c - group * plan.in_per_group, ::-1, ::-1]  # (Og, kH, kW)
-            grads = upstream[n, first : first + per_out]  # (Og, Hp, Wp, kH, kW)
-            products = grads * flipped[:, None, None]
-            sums = products.sum(axis=(-2, -1))
-            partial = np.cumsum(sums, axis=0)
-            flipped_list, grad_list, product_list = flipped.tolist(), grads.tolist(), products.tolist()
-            sum_list, partial_list = sums.tolist(), np.moveaxis(partial, 0, -1).tolist()
-            total = partial[-1].tolist()
-            for py in ys:
-                for px in xs:
-                    y, xx = py - top, px - left
-                    padded = not (0 <= y < plan.height and 0 <= xx < plan.width)
-                    frame: Frame = {
-                        "index": next(index),
-                        "op": OP,
-                        "stage": "grad_input",
-                        "n": n,
-                        "in_channel": c,
-                        "y": y,
-                        "x": xx,
-                        "group": group,
-                        "padded": padded,
-                    }
-                    if fold:
-                        frame["source"] = [row_src[py], col_src[px]] if padded else None
-                    frame["grad_rows"] = row_hit_list[py]
-                    frame["grad_cols"] = col_hit_list[px]
-                    frame["channels"] = [
-                        {
-                            "out_channel": first + o,
-                            "grads": grad_list[o][py][px],
-                            "weights": flipped_list[o],
-                            "products": product_list[o][py][px],
-                            "sum": sum_list[o][py][px],
-                        }
-                        for o in range(per_out)
-                    ]
-                    frame["partial_sums"] = partial_list[py][px]
-                    frame["grad"] = total[py][px]
-                    yield frame
+    for n, c in product(range(plan.batch), range(plan.in_channels)):
+        group = c // plan.in_per_group
+        first = group * per_out
+        flipped = w[first : first + per_out, c - group * plan.in_per_group, ::-1, ::-1]  # (Og, kH, kW)
+        grads = upstream[n, first : first + per_out]  # (Og, Hp, Wp, kH, kW)
+        products = grads * flipped[:, None, None]
+        sums = products.sum(axis=(-2, -1))
+        partial = np.cumsum(sums, axis=0)
+        flipped_list, grad_list, product_list = flipped.tolist(), grads.tolist(), products.tolist()
+        sum_list, partial_list = sums.tolist(), np.moveaxis(partial, 0, -1).tolist()
+        total = partial[-1].tolist()
+        for py, px in product(ys, xs):
+            y, xx = py - top, px - left
+            padded = not (0 <= y < plan.height and 0 <= xx < plan.width)
+            frame = head(index, OP, "grad_input", n=n, in_channel=c, y=y, x=xx, group=group, padded=padded)
             if fold:
-                yield from _fold_frames(n, c, total, row_src, col_src, plan, index)
+                frame["source"] = [row_src[py], col_src[px]] if padded else None
+            frame |= {"grad_rows": row_hit_list[py], "grad_cols": col_hit_list[px]}
+            frame["channels"] = [
+                {
+                    "out_channel": first + o,
+                    "grads": grad_list[o][py][px],
+                    "weights": flipped_list[o],
+                    "products": product_list[o][py][px],
+                    "sum": sum_list[o][py][px],
+                }
+                for o in range(per_out)
+            ]
+            yield frame | {"partial_sums": partial_list[py][px], "grad": total[py][px]}
+        if fold:
+            yield from _fold_frames(n, c, total, row_src, col_src, plan, index)
 
 
 def _fold_frames(
@@ -166,37 +158,25 @@ def _grad_weight_frames(g: Any, x: Any, plan: ConvPlan, index: Iterator[int]) ->
             partial = np.cumsum(sums, axis=-1)
             value_list, product_list = by_tap[c].tolist(), products.tolist()
             sum_list, partial_list = sums.tolist(), partial.tolist()
-            for ky in range(kh):
-                for kx in range(kw):
-                    frame: Frame = {
-                        "index": next(index),
-                        "op": OP,
-                        "stage": "grad_weight",
-                        "out_channel": oc,
-                        "in_channel": c,
-                        "group": group,
-                        "ky": ky,
-                        "kx": kx,
-                        "weight_index": [oc, ic, ky, kx],
-                        "rows": grid.rows[ky],
-                        "cols": grid.cols[kx],
-                        "padded": grid.padded[ky][kx],
+            for ky, kx in product(range(kh), range(kw)):
+                frame = head(
+                    index, OP, "grad_weight", out_channel=oc, in_channel=c, group=group, ky=ky, kx=kx
+                )
+                frame["weight_index"] = [oc, ic, ky, kx]
+                frame |= window_fields(grid, ky, kx)
+                frame["samples"] = [
+                    {
+                        "n": n,
+                        "values": value_list[ky][kx][n],
+                        "grads": upstream[oc][n],
+                        "products": product_list[ky][kx][n],
+                        "sum": sum_list[ky][kx][n],
                     }
-                    if grid.source is not None:
-                        frame["source"] = grid.source[ky][kx]
-                    frame["samples"] = [
-                        {
-                            "n": n,
-                            "values": value_list[ky][kx][n],
-                            "grads": upstream[oc][n],
-                            "products": product_list[ky][kx][n],
-                            "sum": sum_list[ky][kx][n],
-                        }
-                        for n in range(plan.batch)
-                    ]
-                    frame["partial_sums"] = partial_list[ky][kx]
-                    frame["grad"] = partial_list[ky][kx][-1]
-                    yield frame
+                    for n in range(plan.batch)
+                ]
+                frame["partial_sums"] = partial_list[ky][kx]
+                frame["grad"] = partial_list[ky][kx][-1]
+                yield frame
 
 
 def _grad_bias_frames(g: Any, plan: ConvPlan, index: Iterator[int]) -> Iterator[Frame]:

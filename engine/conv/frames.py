@@ -8,14 +8,14 @@ running sum across channels, the bias and the value before and after the activat
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import count
+from itertools import count, product
 
 import numpy as np
 
 from engine._checks import Array, IntArray, pad_planes
 from engine.activations import apply_activation
 from engine.conv.plan import ConvPlan
-from engine.frames.cells import Frame, gather_windows, tap_coords, window_grid
+from engine.frames.cells import Frame, gather_windows, head, tap_coords, window_fields, window_grid
 
 
 def conv_taps(plan: ConvPlan) -> tuple[IntArray, IntArray]:
@@ -49,36 +49,19 @@ def forward_frames(plan: ConvPlan, x: Array, w: Array, b: Array | None, activati
             kernel_list, product_list = kernel.tolist(), products.tolist()
             sum_list, partial_list = sums.tolist(), np.moveaxis(partial, 0, -1).tolist()
             pre_list, out_list = pre.tolist(), np.asarray(out, dtype=np.float64).tolist()
-            for y in range(plan.out_height):
-                for xx in range(plan.out_width):
-                    frame: Frame = {
-                        "index": next(index),
-                        "op": "conv2d",
-                        "stage": "window",
-                        "n": n,
-                        "out_channel": oc,
-                        "y": y,
-                        "x": xx,
-                        "group": group,
-                        "rows": grid.rows[y],
-                        "cols": grid.cols[xx],
-                        "padded": grid.padded[y][xx],
+            for y, xx in product(range(plan.out_height), range(plan.out_width)):
+                frame = head(index, "conv2d", "window", n=n, out_channel=oc, y=y, x=xx, group=group)
+                frame |= window_fields(grid, y, xx)
+                frame["channels"] = [
+                    {
+                        "in_channel": first + c,
+                        "values": window_values[first + c][y][xx],
+                        "weights": kernel_list[c],
+                        "products": product_list[c][y][xx],
+                        "sum": sum_list[c][y][xx],
                     }
-                    if grid.source is not None:
-                        frame["source"] = grid.source[y][xx]
-                    frame["channels"] = [
-                        {
-                            "in_channel": first + c,
-                            "values": window_values[first + c][y][xx],
-                            "weights": kernel_list[c],
-                            "products": product_list[c][y][xx],
-                            "sum": sum_list[c][y][xx],
-                        }
-                        for c in range(per_group)
-                    ]
-                    frame["partial_sums"] = partial_list[y][xx]
-                    frame["bias"] = bias
-                    frame["pre_activation"] = pre_list[y][xx]
-                    frame["activation"] = activation
-                    frame["output"] = out_list[y][xx]
-                    yield frame
+                    for c in range(per_group)
+                ]
+                frame["partial_sums"] = partial_list[y][xx]
+                frame |= {"bias": bias, "pre_activation": pre_list[y][xx], "activation": activation}
+                yield frame | {"output": out_list[y][xx]}

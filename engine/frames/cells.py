@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,11 @@ Frame = dict[str, Any]
 
 Cell = list[int] | None
 Matrix = list[list[Any]]
+
+
+def head(index: Iterator[int], op: str, stage: str, **where: Any) -> Frame:
+    """The start of every frame: its number (from ``index``), the operation, the stage, where it is."""
+    return {"index": next(index), "op": op, "stage": stage, **where}
 
 
 def tap_coords(out_size: int, stride: int, dilation: int, kernel: int, before: int) -> IntArray:
@@ -94,6 +100,15 @@ def window_grid(
         source=source,
         any_padded=any_padded.tolist(),
     )
+
+
+def window_fields(grid: WindowGrid, i: int, j: int) -> Frame:
+    """A window's part of a frame: the rows and columns it reads, which cells are padding and, for
+    non-zero padding modes, the real cell each padding cell copies."""
+    fields: Frame = {"rows": grid.rows[i], "cols": grid.cols[j], "padded": grid.padded[i][j]}
+    if grid.source is not None:
+        fields["source"] = grid.source[i][j]
+    return fields
 
 
 def gather_windows(padded_planes: np.ndarray[Any, Any], row_taps: IntArray, col_taps: IntArray) -> Any:
