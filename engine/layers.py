@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from engine._checks import IntPair, PairLike, Shape, pair, positive_pair
-from engine.conv.plan import ConvPlan, conv_plan
+from engine.conv.api import conv_plan
+from engine.conv.plan import ConvPlan
 from engine.errors import EngineError
 from engine.norm.plan import norm_input_shape
 from engine.pool.plan import PoolPlan, pool_plan
@@ -61,8 +62,19 @@ def _spatial(input_shape: Shape) -> IntPair:
     return input_shape[-2], input_shape[-1]
 
 
+class _Weightless:
+    """A layer without weights: no parameters and no multiply-accumulates."""
+
+    @property
+    def parameter_count(self) -> int:
+        return 0
+
+    def macs(self, input_shape: Shape) -> int:
+        return 0
+
+
 @dataclass(frozen=True)
-class _Pointwise:
+class _Pointwise(_Weightless):
     """A layer that acts on each value alone: the shape and every position stay as they are."""
 
     FIELD_TYPE: ClassVar[str] = "pointwise"
@@ -74,31 +86,21 @@ class _Pointwise:
         height, width = _spatial(input_shape)
         return unchanged(height), unchanged(width)
 
-    @property
-    def parameter_count(self) -> int:
-        return 0
-
-    def macs(self, input_shape: Shape) -> int:
-        return 0
-
     def field_step(self, input_shape: Shape, axis: int = 0) -> FieldStep:
         """A 1x1 window, stride 1, no padding: the geometry stays as it was."""
         return FieldStep(self.FIELD_TYPE, 1, 1)
 
 
-@dataclass(frozen=True)
 class ReLU(_Pointwise):
-    FIELD_TYPE: ClassVar[str] = "relu"
+    """max(x, 0), value by value."""
 
 
-@dataclass(frozen=True)
 class Sigmoid(_Pointwise):
-    FIELD_TYPE: ClassVar[str] = "sigmoid"
+    """1 / (1 + e^-x), value by value."""
 
 
-@dataclass(frozen=True)
 class Tanh(_Pointwise):
-    FIELD_TYPE: ClassVar[str] = "tanh"
+    """tanh(x), value by value."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ class Conv2d:
 
 
 @dataclass(frozen=True)
-class _Pool:
+class _Pool(_Weightless):
     """What max and average pooling share: the window settings and the plan they make."""
 
     FIELD_TYPE: ClassVar[str] = "pool"
@@ -203,13 +205,6 @@ class _Pool:
 
     def output_sizes(self, input_shape: Shape) -> OutputSizes:
         return self.plan(input_shape).output_size
-
-    @property
-    def parameter_count(self) -> int:
-        return 0
-
-    def macs(self, input_shape: Shape) -> int:
-        return 0
 
     def field_step(self, input_shape: Shape, axis: int = 0) -> FieldStep:
         plan = self.plan(input_shape)
@@ -245,7 +240,7 @@ class AvgPool2d(_Pool):
 
 
 @dataclass(frozen=True)
-class AdaptiveAvgPool2d:
+class AdaptiveAvgPool2d(_Weightless):
     """torch.nn.AdaptiveAvgPool2d to ``output_size`` (1 = global average pooling).
 
     Window i spans [floor(i*H/o), ceil((i+1)*H/o)); when H is a multiple of o every window has
@@ -284,7 +279,7 @@ class AdaptiveAvgPool2d:
 
 
 @dataclass(frozen=True)
-class Flatten:
+class Flatten(_Weightless):
     """torch.nn.Flatten: (C, H, W) -> (C*H*W,), keeping a batch axis of an (N, C, H, W) input."""
 
     FIELD_TYPE: ClassVar[str] = "flatten"
@@ -292,13 +287,6 @@ class Flatten:
     def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
         return (shape[0], math.prod(shape[1:])) if len(shape) == 4 else (math.prod(shape),)
-
-    @property
-    def parameter_count(self) -> int:
-        return 0
-
-    def macs(self, input_shape: Shape) -> int:
-        return 0
 
     def field_step(self, input_shape: Shape, axis: int = 0) -> FieldStep:
         """Every feature may read the whole map: an H x W window with no padding."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from engine._checks import batched_shape
 from engine.activations import activation as check_activation
-from engine.conv.plan import conv_plan, transpose_plan
+from engine.conv.api import conv_plan, transpose_plan
 from engine.errors import EngineError
 from engine.norm.plan import norm_backward_plan, norm_plan
 from engine.pool.plan import PoolPlan, pool_plan

@@ -199,17 +199,7 @@ def receptive_fields(input_size: int, layers: Sequence[LayerSpec]) -> list[Layer
         start += (Fraction(k_eff - 1, 2) - layer.padding) * jump
         jump *= layer.stride
         result.append(
-            LayerField(
-                index=index,
-                layer=layer,
-                input_size=size,
-                output_size=out.size,
-                derivation=out.derivation,
-                receptive_field=field,
-                jump=jump,
-                start=float(start),
-                field_on_previous=k_eff,
-            )
+            LayerField(index, layer, size, out.size, out.derivation, field, jump, float(start), k_eff)
         )
         size = out.size
     return result

@@ -24,7 +24,6 @@ their outputs along the channels. The curriculum's example is inception (3a) on 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +36,42 @@ def _count(value: int, name: str) -> int:
     return integer(value, name, 1, field=name.split(": ")[-1])
 
 
+class _Totals:
+    """Weights, biases and MACs of all the convolutions in ``convs``, each counted by its layer."""
+
+    @property
+    def convs(self) -> tuple[ConvCost, ...]:
+        raise NotImplementedError
+
+    @property
+    def weights(self) -> int:
+        return sum(c.conv.parameter_count for c in self.convs)
+
+    @property
+    def biases(self) -> int:
+        """The biases the convolutions would have (reported apart, for the count with biases)."""
+        return sum(c.conv.out_channels for c in self.convs)
+
+    @property
+    def macs(self) -> int:
+        return sum(c.conv.macs(c.input_shape) for c in self.convs)
+
+    def totals(self) -> dict[str, int]:
+        return {"weights": self.weights, "biases": self.biases, "macs": self.macs}
+
+    def sums(self) -> dict[str, int]:
+        """weights, biases, params_with_biases and macs, as the JSON shows them."""
+        weights, biases = self.weights, self.biases
+        return {
+            "weights": weights,
+            "biases": biases,
+            "params_with_biases": weights + biases,
+            "macs": self.macs,
+        }
+
+
 @dataclass(frozen=True)
-class ConvCost:
+class ConvCost(_Totals):
     """One stride-1 "same" convolution without bias, on an (in_channels, height, width) input."""
 
     name: str
@@ -47,61 +80,23 @@ class ConvCost:
     width: int
 
     @property
-    def kernel_size(self) -> int:
-        return self.conv.kernel[0]
+    def convs(self) -> tuple[ConvCost, ...]:
+        return (self,)
 
     @property
-    def in_channels(self) -> int:
-        return self.conv.in_channels
-
-    @property
-    def out_channels(self) -> int:
-        return self.conv.out_channels
+    def input_shape(self) -> Shape:
+        return self.conv.in_channels, self.height, self.width
 
     @property
     def factors(self) -> tuple[int, int, int, int]:
         """(k, k, C_in, C_out): the product written out, as in 3x3x192x128."""
-        return (self.kernel_size, self.kernel_size, self.in_channels, self.out_channels)
-
-    @property
-    def weights(self) -> int:
-        return self.conv.parameter_count
-
-    @property
-    def biases(self) -> int:
-        return self.out_channels
-
-    @property
-    def macs(self) -> int:
-        return self.conv.macs((self.in_channels, self.height, self.width))
-
-    @property
-    def output_shape(self) -> Shape:
-        return self.conv.output_shape((self.in_channels, self.height, self.width))
+        return (*self.conv.kernel, self.conv.in_channels, self.conv.out_channels)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "type": "conv",
-            "kernel_size": self.kernel_size,
-            "stride": 1,
-            "padding": self.kernel_size // 2,
-            "in_channels": self.in_channels,
-            "out_channels": self.out_channels,
-            "factors": list(self.factors),
-            **totals([self]),
-            "output_shape": list(self.output_shape),
-        }
-
-
-def totals(convs: Iterable[ConvCost]) -> dict[str, int]:
-    """The weights, biases and MACs of some convolutions together."""
-    convs = list(convs)
-    return {
-        "weights": sum(c.weights for c in convs),
-        "biases": sum(c.biases for c in convs),
-        "macs": sum(c.macs for c in convs),
-    }
+        k, _, in_channels, out_channels = self.factors
+        layer = {"name": self.name, "type": "conv", "kernel_size": k, "stride": 1, "padding": k // 2}
+        layer |= {"in_channels": in_channels, "out_channels": out_channels, "factors": list(self.factors)}
+        return layer | self.totals() | {"output_shape": list(self.conv.output_shape(self.input_shape))}
 
 
 def same_conv(
@@ -121,35 +116,6 @@ def same_conv(
         bias=False,
     )
     return ConvCost(name, conv, height, width)
-
-
-class _Totals:
-    """Weights, biases and MACs of all the convolutions in ``convs``."""
-
-    @property
-    def convs(self) -> tuple[ConvCost, ...]:
-        raise NotImplementedError
-
-    @property
-    def weights(self) -> int:
-        return totals(self.convs)["weights"]
-
-    @property
-    def biases(self) -> int:
-        return totals(self.convs)["biases"]
-
-    @property
-    def macs(self) -> int:
-        return totals(self.convs)["macs"]
-
-    def sums(self) -> dict[str, int]:
-        """weights, biases, params_with_biases and macs, as the JSON shows them."""
-        return {
-            "weights": self.weights,
-            "biases": self.biases,
-            "params_with_biases": self.weights + self.biases,
-            "macs": self.macs,
-        }
 
 
 @dataclass(frozen=True)
@@ -303,6 +269,17 @@ def inception_comparison(**counts: Any) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class _Stack(_Totals):
+    """Convolutions one after another."""
+
+    layers: tuple[ConvCost, ...]
+
+    @property
+    def convs(self) -> tuple[ConvCost, ...]:
+        return self.layers
+
+
 def bottleneck_comparison(height: int, width: int, channels: int, bottleneck: int) -> dict[str, Any]:
     """ResNet's bottleneck (1x1 channels -> bottleneck, 3x3 bottleneck -> bottleneck, 1x1 back to
     channels) against two 3x3 convolutions at full width (a basic block), on (channels, height, width).
@@ -322,7 +299,7 @@ def bottleneck_comparison(height: int, width: int, channels: int, bottleneck: in
     for key, convs in stacks.items():
         result[key] = {
             "layers": [conv.to_dict() for conv in convs],
-            **totals(convs),
+            **_Stack(convs).totals(),
             "output_shape": [c, h, w],
         }
     result["weights_ratio"] = round(result["bottleneck"]["weights"] / result["plain"]["weights"], 4)

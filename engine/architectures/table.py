@@ -16,7 +16,7 @@ likewise), and its field covers the whole map it reads.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from engine._checks import Shape
@@ -38,43 +38,29 @@ TableLayer = Conv2d | MaxPool2d | AvgPool2d | AdaptiveAvgPool2d | BatchNorm2d | 
 
 
 @dataclass(frozen=True)
-class State:
-    """What flows between layers: the output shape, and the field and jump of one output unit."""
-
-    shape: Shape
-    receptive_field: int
-    jump: int
-
-
-@dataclass(frozen=True)
 class Row:
-    """One line of a table. ``block`` names the inception/residual block the layer belongs to."""
+    """One line of a table. ``block`` names the inception/residual block the layer belongs to.
+
+    A row is also what flows to the next layer: its output shape, and the receptive field and
+    jump of one of its output units.
+    """
 
     name: str
     type: str
+    block: str | None
     output_shape: Shape
     params: int
     macs: int
     receptive_field: int
     jump: int
-    block: str | None = None
     config: Config = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "type": self.type,
-            "block": self.block,
-            "output_shape": list(self.output_shape),
-            "params": self.params,
-            "macs": self.macs,
-            "receptive_field": self.receptive_field,
-            "jump": self.jump,
-            "config": dict(self.config),
-        }
+        return {**asdict(self), "output_shape": list(self.output_shape)}
 
 
-Walk = tuple[State, list[Row]]
+Walk = tuple[Row, list[Row]]
+"""The row a walk ends on (the next layer's input) and the rows it added."""
 
 
 def _join(prefix: str, name: str) -> str:
@@ -123,9 +109,9 @@ class Named:
     layer: TableLayer
     activation: str | None = None
 
-    def walk(self, state: State, prefix: str = "", block: str | None = None) -> Walk:
+    def walk(self, state: Row, prefix: str = "", block: str | None = None) -> Walk:
         name = _join(prefix, self.name)
-        layer, shape = self.layer, state.shape
+        layer, shape = self.layer, state.output_shape
         try:
             if isinstance(layer, Linear | LazyLinear) and len(shape) == 3:
                 step, shape = Flatten().field_step(shape), Flatten().output_shape(shape)
@@ -136,23 +122,16 @@ class Named:
             out = layer.output_shape(shape)
         except EngineError as error:
             raise error.within(f"at layer {name}") from None
-        new = State(out, state.receptive_field + (step.extent - 1) * state.jump, state.jump * step.stride)
-        config = _config(layer, state.shape) | ({"activation": self.activation} if self.activation else {})
-        row = Row(
-            name,
-            _row_type(layer),
-            out,
-            layer.parameter_count,
-            layer.macs(shape),
-            new.receptive_field,
-            new.jump,
-            block,
-            config,
+        field_size = state.receptive_field + (step.extent - 1) * state.jump
+        config = _config(layer, state.output_shape) | (
+            {"activation": self.activation} if self.activation else {}
         )
-        return new, [row]
+        kind, params, macs = _row_type(layer), layer.parameter_count, layer.macs(shape)
+        row = Row(name, kind, block, out, params, macs, field_size, state.jump * step.stride, config)
+        return row, [row]
 
 
-def walk_sequence(layers: Sequence[Entry], state: State, prefix: str = "", block: str | None = None) -> Walk:
+def walk_sequence(layers: Sequence[Entry], state: Row, prefix: str = "", block: str | None = None) -> Walk:
     rows: list[Row] = []
     for layer in layers:
         state, new_rows = layer.walk(state, prefix, block)
@@ -161,11 +140,11 @@ def walk_sequence(layers: Sequence[Entry], state: State, prefix: str = "", block
 
 
 def _merge(
-    name: str, kind: str, states: Sequence[State], shape: Shape, jump: int, block: str, config: Config
+    name: str, kind: str, states: Sequence[Row], shape: Shape, jump: int, block: str, config: Config
 ) -> Walk:
-    field_size = max(s.receptive_field for s in states)
-    new = State(shape, field_size, jump)
-    return new, [Row(name, kind, shape, 0, 0, field_size, jump, block, config)]
+    """A row joining paths: the largest field of the paths it joins."""
+    row = Row(name, kind, block, shape, 0, 0, max(s.receptive_field for s in states), jump, config)
+    return row, [row]
 
 
 @dataclass(frozen=True)
@@ -175,20 +154,20 @@ class Inception:
     name: str
     branches: tuple[tuple[Entry, ...], ...]
 
-    def walk(self, state: State, prefix: str = "", block: str | None = None) -> Walk:
+    def walk(self, state: Row, prefix: str = "", block: str | None = None) -> Walk:
         name = _join(prefix, self.name)
         rows: list[Row] = []
-        outs: list[State] = []
+        outs: list[Row] = []
         for index, branch in enumerate(self.branches, start=1):
             out, branch_rows = walk_sequence(branch, state, f"{name}.branch{index}", name)
             outs.append(out)
             rows += branch_rows
-        sides = {out.shape[1:] for out in outs}
+        sides = {out.output_shape[1:] for out in outs}
         if len(sides) != 1:
             message = f"at layer {name}: branch outputs differ in size: {sorted(sides)}"
             raise EngineError("branch_mismatch", message, field="layers")
-        shape = (sum(out.shape[0] for out in outs), *outs[0].shape[1:])
-        config: Config = {"branches": len(outs), "channels": "+".join(str(o.shape[0]) for o in outs)}
+        shape = (sum(out.output_shape[0] for out in outs), *outs[0].output_shape[1:])
+        config: Config = {"branches": len(outs), "channels": "+".join(str(o.output_shape[0]) for o in outs)}
         new, merge = _merge(name, "concat", outs, shape, max(o.jump for o in outs), name, config)
         return new, rows + merge
 
@@ -201,18 +180,18 @@ class Residual:
     main: tuple[Entry, ...]
     shortcut: tuple[Entry, ...] = ()
 
-    def walk(self, state: State, prefix: str = "", block: str | None = None) -> Walk:
+    def walk(self, state: Row, prefix: str = "", block: str | None = None) -> Walk:
         name = _join(prefix, self.name)
         main, rows = walk_sequence(self.main, state, name, name)
         short, short_rows = walk_sequence(self.shortcut, state, f"{name}.downsample", name)
-        if main.shape != short.shape:
+        if main.output_shape != short.output_shape:
             message = (
-                f"at layer {name}: the main path gives {list(main.shape)} but the shortcut "
-                f"{list(short.shape)}; they must match to be added"
+                f"at layer {name}: the main path gives {list(main.output_shape)} but the shortcut "
+                f"{list(short.output_shape)}; they must match to be added"
             )
             raise EngineError("branch_mismatch", message, field="layers")
         config: Config = {"shortcut": "projection" if self.shortcut else "identity", "activation": "relu"}
-        new, merge = _merge(name, "add", [main, short], main.shape, main.jump, name, config)
+        new, merge = _merge(name, "add", [main, short], main.output_shape, main.jump, name, config)
         return new, rows + short_rows + merge
 
 
@@ -225,9 +204,9 @@ class SqueezeExcitation:
     name: str
     reduction: int = 16
 
-    def walk(self, state: State, prefix: str = "", block: str | None = None) -> Walk:
+    def walk(self, state: Row, prefix: str = "", block: str | None = None) -> Walk:
         name = _join(prefix, self.name)
-        channels = state.shape[0]
+        channels = state.output_shape[0]
         hidden = channels // self.reduction
         if hidden < 1:
             message = f"at layer {name}: {channels} channels cannot be reduced by {self.reduction}"
@@ -239,10 +218,10 @@ class SqueezeExcitation:
         )
         gate, rows = walk_sequence(squeeze, state, name, block or name)
         config: Config = {"reduction": self.reduction, "hidden": hidden}
-        _, merge = _merge(
-            f"{name}.scale", "scale", [state, gate], state.shape, state.jump, block or name, config
+        scale, merge = _merge(
+            f"{name}.scale", "scale", [state, gate], state.output_shape, state.jump, block or name, config
         )
-        return State(state.shape, merge[0].receptive_field, state.jump), rows + merge
+        return scale, rows + merge
 
 
 Entry = Named | Inception | Residual | SqueezeExcitation

@@ -12,11 +12,11 @@ from engine.conv.api import conv2d_backward as conv2d_backward
 from engine.conv.api import conv2d_backward_frames as conv2d_backward_frames
 from engine.conv.api import conv2d_frames as conv2d_frames
 from engine.conv.api import conv2d_reference as conv2d_reference
+from engine.conv.api import conv_plan as conv_plan
 from engine.conv.api import conv_transpose2d as conv_transpose2d
 from engine.conv.api import conv_transpose2d_backward as conv_transpose2d_backward
 from engine.conv.api import conv_transpose2d_frames as conv_transpose2d_frames
 from engine.conv.api import conv_transpose2d_reference as conv_transpose2d_reference
+from engine.conv.api import transpose_plan as transpose_plan
 from engine.conv.plan import ConvPlan as ConvPlan
 from engine.conv.plan import TransposePlan as TransposePlan
-from engine.conv.plan import conv_plan as conv_plan
-from engine.conv.plan import transpose_plan as transpose_plan

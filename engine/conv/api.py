@@ -5,8 +5,9 @@ Shapes (a (C, H, W) input gives an output without the batch axis too):
 - ``conv2d``: input (N, C, H, W), weight (O, C/groups, kH, kW), bias (O,) -> (N, O, oH, oW)
 - ``conv_transpose2d``: input (N, C, H, W), weight (C, O/groups, kH, kW), bias (O,) -> (N, O, oH, oW)
 
-Each function here takes the arrays, builds the plan from their shapes (:mod:`engine.conv.plan`,
-where every rule is checked) and hands both to one of three implementations: the vectorised
+Each function here takes the arrays, builds the plan from their shapes (:func:`conv_plan`,
+:func:`transpose_plan`: every rule is checked there, before any arithmetic) and hands both to
+one of three implementations: the vectorised
 one (:mod:`engine.conv.fast`), the plain loops (:mod:`engine.conv.reference`) or the frame
 generators (``*_frames``, one JSON-ready dict per step). The result's dtype is the input's
 (integers become float64); frames are in float64.
@@ -14,20 +15,32 @@ generators (``*_frames``, one JSON-ready dict per step). The result's dtype is t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
 
-from engine._checks import Array, PairLike, as_float_array, restore_rank
+from engine._checks import (
+    Array,
+    PairLike,
+    as_float_array,
+    batched_shape,
+    check_pad_sizes,
+    check_vector,
+    non_negative_pair,
+    positive_pair,
+    restore_rank,
+)
 from engine.activations import activation as check_activation
 from engine.conv import fast, reference
 from engine.conv.backward_frames import backward_frames
 from engine.conv.frames import forward_frames
-from engine.conv.plan import ConvPlan, TransposePlan, conv_plan, transpose_plan
+from engine.conv.plan import ConvPlan, TransposePlan, check_groups, check_split, conv_axis, weight_dims
 from engine.conv.transpose_frames import transpose_frames
+from engine.errors import EngineError
 from engine.frames.cells import Frame
+from engine.shapes import conv_transpose_output_size, resolve_conv_padding
 
 Planned = tuple[Any, Array, Array, Array | None]
 
@@ -56,6 +69,87 @@ def _upstream(plan: ConvPlan | TransposePlan, grad_output: Any, dtype: DTypeLike
     plan.check_grad_output(g.shape)
     g = g.astype(dtype, copy=False)
     return g if plan.batched else g[None]
+
+
+def conv_plan(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    bias_shape: Sequence[int] | None = None,
+    stride: PairLike = 1,
+    padding: PairLike | str = 0,
+    dilation: PairLike = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> ConvPlan:
+    """Check conv2d's arguments against each other and work out the output (see :class:`ConvPlan`).
+
+    ``input_shape`` is (N, C, H, W) or (C, H, W); ``bias_shape`` None means no bias.
+    """
+    n, c, h, w = batched_shape(input_shape, "input")
+    out_channels, in_per_group, kh, kw = weight_dims(weight_shape, "out_channels, in_channels/groups")
+    g = check_groups(groups)
+    check_split(c, out_channels, g, "weight axis 0")
+    if in_per_group * g != c:
+        message = (
+            f"weight expects {in_per_group} input channels per group x {g} groups = {in_per_group * g} "
+            f"input channels, but the input has {c}"
+        )
+        raise EngineError("channel_mismatch", message, field="weight", expected=in_per_group * g, channels=c)
+    check_vector(bias_shape, out_channels, "bias", "output channel")
+    s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
+    pads = resolve_conv_padding(padding, (kh, kw), s, d)
+    check_pad_sizes(pads, h, w, padding_mode)
+    rows = conv_axis(h, kh, s[0], (pads[0], pads[1]), d[0])
+    cols = conv_axis(w, kw, s[1], (pads[2], pads[3]), d[1])
+    batched = len(input_shape) == 4
+    return ConvPlan(
+        n,
+        c,
+        h,
+        w,
+        out_channels,
+        g,
+        (kh, kw),
+        s,
+        d,
+        rows,
+        cols,
+        batched,
+        bias_shape is not None,
+        pads,
+        padding_mode,
+    )
+
+
+def transpose_plan(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    bias_shape: Sequence[int] | None = None,
+    stride: PairLike = 1,
+    padding: PairLike = 0,
+    output_padding: PairLike = 0,
+    groups: int = 1,
+    dilation: PairLike = 1,
+) -> TransposePlan:
+    """Check conv_transpose2d's arguments and work out the output (see :class:`TransposePlan`)."""
+    n, c, h, w = batched_shape(input_shape, "input")
+    weight_in, out_per_group, kh, kw = weight_dims(weight_shape, "in_channels, out_channels/groups")
+    if weight_in != c:
+        message = f"weight expects {weight_in} input channels (its axis 0), but the input has {c}"
+        raise EngineError("channel_mismatch", message, field="weight", expected=weight_in, channels=c)
+    g = check_groups(groups)
+    check_split(c, out_per_group * g, g, "weight axis 1 x groups")
+    check_vector(bias_shape, out_per_group * g, "bias", "output channel")
+    s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
+    p, op = non_negative_pair(padding, "padding"), non_negative_pair(output_padding, "output_padding")
+    rows, cols = (
+        conv_transpose_output_size((h, w)[axis], (kh, kw)[axis], s[axis], p[axis], op[axis], d[axis])
+        for axis in (0, 1)
+    )
+    batched = len(input_shape) == 4
+    return TransposePlan(
+        n, c, h, w, out_per_group * g, g, (kh, kw), s, d, rows, cols, batched, bias_shape is not None, p, op
+    )
 
 
 def conv2d(

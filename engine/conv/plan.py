@@ -1,7 +1,9 @@
 """The plans of the convolution family: every rule of conv2d and conv_transpose2d, from shapes alone.
 
-A plan is built from the arrays' shapes and the operation's settings, before any arithmetic, and
-is the only place those are checked. It then knows everything a caller may want to judge before
+A plan is built from the arrays' shapes and the operation's settings, before any arithmetic, by
+:func:`engine.conv.api.conv_plan` or :func:`engine.conv.api.transpose_plan` (beside the
+functions that take the same arguments), from the checks here; it is the only place those are
+checked. It then knows everything a caller may want to judge before
 running: the output shape and how each axis was reached, the multiply-adds, the elements the
 fast path allocates, and how many frames the step-by-step versions yield. The fast path, the
 loop reference and the frame generators all take a plan.
@@ -17,19 +19,13 @@ from typing import Any
 from engine._checks import (
     IntPair,
     Pads,
-    PairLike,
     Shape,
-    batched_shape,
-    check_pad_sizes,
-    check_vector,
     int_shape,
     is_int,
-    non_negative_pair,
-    positive_pair,
 )
 from engine.conv.im2col import Correlation, correlation_of
 from engine.errors import EngineError
-from engine.shapes import OutputSize, conv_output_size, conv_transpose_output_size, resolve_conv_padding
+from engine.shapes import OutputSize, conv_output_size
 
 
 @dataclass(frozen=True)
@@ -85,6 +81,16 @@ class _ChannelPlan:
         """The output's shape in the input's rank: (N, O, oH, oW), or (O, oH, oW)."""
         return (self.batch, self.out_channels, self.out_height, self.out_width)[0 if self.batched else 1 :]
 
+    @property
+    def work(self) -> int:
+        """Multiply-adds of the forward pass (see each plan)."""
+        raise NotImplementedError
+
+    @property
+    def backward_work(self) -> int:
+        """Multiply-adds of the backward pass: the input gradient and the weight gradient, one pass each."""
+        return 2 * self.work
+
     def check_grad_output(self, shape: Sequence[int]) -> None:
         """An upstream gradient has the forward output's shape, in the input's rank."""
         expected = self.output_shape
@@ -119,11 +125,6 @@ class ConvPlan(_ChannelPlan):
     def work(self) -> int:
         """Multiply-adds of the forward pass: every output value reads C/groups * kH * kW weights."""
         return math.prod(self.output_shape) * self.in_per_group * self.kernel[0] * self.kernel[1]
-
-    @property
-    def backward_work(self) -> int:
-        """Multiply-adds of the backward pass: the input gradient and the weight gradient, one pass each."""
-        return 2 * self.work
 
     @property
     def memory_elements(self) -> int:
@@ -194,10 +195,6 @@ class TransposePlan(_ChannelPlan):
         return math.prod(self.input_shape) * self.out_per_group * self.kernel[0] * self.kernel[1]
 
     @property
-    def backward_work(self) -> int:
-        return 2 * self.work
-
-    @property
     def memory_elements(self) -> int:
         """Elements the forward pass allocates: the full scatter planes, the cropped output, one
         block of scattered columns (an upper estimate)."""
@@ -214,7 +211,7 @@ class TransposePlan(_ChannelPlan):
         return scatters + (self.batch * self.out_channels if self.bias else 0)
 
 
-def _weight_dims(weight_shape: Sequence[int], layout: str) -> tuple[int, int, int, int]:
+def weight_dims(weight_shape: Sequence[int], layout: str) -> tuple[int, int, int, int]:
     dims = int_shape(weight_shape, "weight shape", "weight")
     if len(dims) != 4 or min(dims) < 1:
         raise EngineError(
@@ -226,7 +223,7 @@ def _weight_dims(weight_shape: Sequence[int], layout: str) -> tuple[int, int, in
     return dims[0], dims[1], dims[2], dims[3]
 
 
-def _groups(groups: Any) -> int:
+def check_groups(groups: Any) -> int:
     if not is_int(groups) or groups < 1:
         code = "must_be_positive" if is_int(groups) else "not_an_int"
         raise EngineError(
@@ -235,7 +232,7 @@ def _groups(groups: Any) -> int:
     return int(groups)
 
 
-def _check_split(in_channels: int, out_channels: int, g: int, out_axis: str) -> None:
+def check_split(in_channels: int, out_channels: int, g: int, out_axis: str) -> None:
     """Both channel counts must split into the groups."""
     if in_channels % g:
         message = f"input channels {in_channels} are not divisible by groups {g}"
@@ -245,90 +242,9 @@ def _check_split(in_channels: int, out_channels: int, g: int, out_axis: str) -> 
         raise EngineError("not_divisible_by_groups", message, field="groups", channels=out_channels, groups=g)
 
 
-def _conv_axis(size: int, kernel: int, stride: int, pads: IntPair, dilation: int) -> OutputSize:
+def conv_axis(size: int, kernel: int, stride: int, pads: IntPair, dilation: int) -> OutputSize:
     """One output axis of a convolution; a kernel that does not fit is the weight's fault."""
     try:
         return conv_output_size(size, kernel, stride, pads, dilation)
     except EngineError as error:
         raise error.at("weight") from None
-
-
-def conv_plan(
-    input_shape: Sequence[int],
-    weight_shape: Sequence[int],
-    bias_shape: Sequence[int] | None = None,
-    stride: PairLike = 1,
-    padding: PairLike | str = 0,
-    dilation: PairLike = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-) -> ConvPlan:
-    """Check conv2d's arguments against each other and work out the output (see :class:`ConvPlan`).
-
-    ``input_shape`` is (N, C, H, W) or (C, H, W); ``bias_shape`` None means no bias.
-    """
-    n, c, h, w = batched_shape(input_shape, "input")
-    out_channels, in_per_group, kh, kw = _weight_dims(weight_shape, "out_channels, in_channels/groups")
-    g = _groups(groups)
-    _check_split(c, out_channels, g, "weight axis 0")
-    if in_per_group * g != c:
-        message = (
-            f"weight expects {in_per_group} input channels per group x {g} groups = {in_per_group * g} "
-            f"input channels, but the input has {c}"
-        )
-        raise EngineError("channel_mismatch", message, field="weight", expected=in_per_group * g, channels=c)
-    check_vector(bias_shape, out_channels, "bias", "output channel")
-    s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
-    pads = resolve_conv_padding(padding, (kh, kw), s, d)
-    check_pad_sizes(pads, h, w, padding_mode)
-    rows = _conv_axis(h, kh, s[0], (pads[0], pads[1]), d[0])
-    cols = _conv_axis(w, kw, s[1], (pads[2], pads[3]), d[1])
-    batched = len(input_shape) == 4
-    return ConvPlan(
-        n,
-        c,
-        h,
-        w,
-        out_channels,
-        g,
-        (kh, kw),
-        s,
-        d,
-        rows,
-        cols,
-        batched,
-        bias_shape is not None,
-        pads,
-        padding_mode,
-    )
-
-
-def transpose_plan(
-    input_shape: Sequence[int],
-    weight_shape: Sequence[int],
-    bias_shape: Sequence[int] | None = None,
-    stride: PairLike = 1,
-    padding: PairLike = 0,
-    output_padding: PairLike = 0,
-    groups: int = 1,
-    dilation: PairLike = 1,
-) -> TransposePlan:
-    """Check conv_transpose2d's arguments and work out the output (see :class:`TransposePlan`)."""
-    n, c, h, w = batched_shape(input_shape, "input")
-    weight_in, out_per_group, kh, kw = _weight_dims(weight_shape, "in_channels, out_channels/groups")
-    if weight_in != c:
-        message = f"weight expects {weight_in} input channels (its axis 0), but the input has {c}"
-        raise EngineError("channel_mismatch", message, field="weight", expected=weight_in, channels=c)
-    g = _groups(groups)
-    _check_split(c, out_per_group * g, g, "weight axis 1 x groups")
-    check_vector(bias_shape, out_per_group * g, "bias", "output channel")
-    s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
-    p, op = non_negative_pair(padding, "padding"), non_negative_pair(output_padding, "output_padding")
-    rows, cols = (
-        conv_transpose_output_size((h, w)[axis], (kh, kw)[axis], s[axis], p[axis], op[axis], d[axis])
-        for axis in (0, 1)
-    )
-    batched = len(input_shape) == 4
-    return TransposePlan(
-        n, c, h, w, out_per_group * g, g, (kh, kw), s, d, rows, cols, batched, bias_shape is not None, p, op
-    )
