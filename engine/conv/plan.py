@@ -91,6 +91,13 @@ class _ChannelPlan:
         """Multiply-adds of the backward pass: the input gradient and the weight gradient, one pass each."""
         return 2 * self.work
 
+    @property
+    def checked_elements(self) -> int:
+        """Elements of the arrays checked for NaN and infinity (input, weight, bias): the check
+        allocates a mask as large as each."""
+        weight = self.out_channels * self.in_channels // self.groups * self.kernel[0] * self.kernel[1]
+        return self.batch * self.in_channels * self.height * self.width + weight + self.out_channels
+
     def check_grad_output(self, shape: Sequence[int]) -> None:
         """An upstream gradient has the forward output's shape, in the input's rank."""
         expected = self.output_shape
@@ -128,13 +135,13 @@ class ConvPlan(_ChannelPlan):
 
     @property
     def memory_elements(self) -> int:
-        """Elements the forward pass allocates: the padded input, the output and one im2col block
-        with its product (an upper estimate)."""
+        """Elements the forward pass allocates, of whatever dtype (an upper estimate): the masks of
+        the finite checks, the padded input, the output, and one im2col block with its product."""
         padded = self.batch * self.in_channels * math.prod(self.padded_size)
         output = self.batch * self.out_channels * self.out_height * self.out_width
         block = self.correlation.block_elements(self.batch, self.in_channels)
         product = block // (self.in_per_group * self.kernel[0] * self.kernel[1]) * self.out_per_group
-        return padded + output + block + product
+        return self.checked_elements + padded + output + block + product
 
     @property
     def backward_memory_elements(self) -> int:
@@ -196,12 +203,12 @@ class TransposePlan(_ChannelPlan):
 
     @property
     def memory_elements(self) -> int:
-        """Elements the forward pass allocates: the full scatter planes, the cropped output, one
-        block of scattered columns (an upper estimate)."""
+        """Elements the forward pass allocates, of whatever dtype (an upper estimate): the masks of
+        the finite checks, the full scatter planes, the cropped output, one block of columns."""
         full = self.batch * self.out_channels * math.prod(self.full_size)
         output = self.batch * self.out_channels * self.out_height * self.out_width
         block = self.correlation.block_elements(self.batch, self.out_channels)
-        return 2 * full + output + block
+        return self.checked_elements + 2 * full + output + block
 
     @property
     def frame_count(self) -> int:

@@ -48,9 +48,9 @@ class NormPlan:
 
     @property
     def memory_elements(self) -> int:
-        """Elements the forward pass allocates: the centred input, the output and its cast (an
-        upper estimate), and a few per-channel vectors."""
-        return 3 * math.prod(self.output_shape) + 6 * self.channels
+        """Elements the forward pass allocates, of whatever dtype (an upper estimate): the mask of
+        the finite check, the centred input, the output and its cast, a few per-channel vectors."""
+        return 4 * math.prod(self.output_shape) + 8 * self.channels
 
     @property
     def frame_count(self) -> int:

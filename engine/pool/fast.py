@@ -18,17 +18,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine._checks import Array
-from engine.pool.plan import PoolPlan
+from engine.pool.plan import BLOCK_ELEMENTS, PoolPlan
 
 IndexArray = NDArray[np.int64]
 
-# Planes are processed a block at a time so that the running maximum, the switch indices and the
-# comparison mask of one block stay in the CPU cache across the kH*kW passes.
-_BLOCK_ELEMENTS = 1 << 15
-
 
 def _plane_blocks(planes: int, plane_elements: int) -> Iterator[slice]:
-    step = max(1, _BLOCK_ELEMENTS // max(plane_elements, 1))
+    """Blocks of about BLOCK_ELEMENTS values (see :data:`engine.pool.plan.BLOCK_ELEMENTS`)."""
+    step = max(1, BLOCK_ELEMENTS // max(plane_elements, 1))
     for start in range(0, planes, step):
         yield slice(start, min(start + step, planes))
 

@@ -31,6 +31,10 @@ from engine.errors import EngineError
 from engine.shapes import OutputSize, pool_output_size
 
 Element = TypeVar("Element", bound=np.generic)
+
+BLOCK_ELEMENTS = 1 << 15
+"""The fast path pools a block of planes at a time, so that the running maximum, the switch
+indices and the comparison mask of one block stay in the CPU cache across the kH*kW passes."""
 Mode = Literal["max", "avg"]
 
 
@@ -86,12 +90,21 @@ class PoolPlan:
 
     @property
     def memory_elements(self) -> int:
-        """Elements the fast forward pass allocates: the framed planes (when there is a frame), the
-        output, max pooling's indices and tap numbers, and a block of comparison masks."""
-        framed = self.planes * math.prod(self.framed_size)
-        framed = 0 if self.framed_size == tuple(self.input_shape[2:]) else framed
-        outputs = self.planes * math.prod(self.out_size)
-        return framed + outputs * (3 if self.mode == "max" else 1)
+        """Elements the fast forward pass allocates, of whatever dtype (an upper estimate): the mask
+        of the finite check, the framed planes (when there is a frame), the output (and max
+        pooling's indices), a plane of divisors or window starts, and max pooling's running masks
+        and tap numbers for one block of planes."""
+        inputs = math.prod(self.input_shape)
+        framed = (
+            0
+            if self.framed_size == tuple(self.input_shape[2:])
+            else self.planes * math.prod(self.framed_size)
+        )
+        plane = math.prod(self.out_size)
+        if self.mode == "avg":
+            return inputs + framed + self.planes * plane + 2 * plane
+        block = min(self.planes, max(1, BLOCK_ELEMENTS // plane)) * plane
+        return inputs + framed + 2 * self.planes * plane + 2 * plane + 3 * block
 
     @property
     def frame_count(self) -> int:

@@ -15,17 +15,12 @@ from engine.architectures.inception import (
     same_conv,
 )
 
-INCEPTION_3A: dict[str, int] = {
-    "height": 28,
-    "width": 28,
-    "in_channels": 192,
-    "ch1x1": 64,
-    "ch3x3red": 96,
-    "ch3x3": 128,
-    "ch5x5red": 16,
-    "ch5x5": 32,
-    "pool_proj": 32,
-}
+# torchvision's Inception(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj), and
+# GoogLeNet's inception3a = Inception(192, 64, 96, 128, 16, 32, 32) on its 28 x 28 input.
+TORCHVISION_ARGUMENTS = ("in_channels", "ch1x1", "ch3x3red", "ch3x3", "ch5x5red", "ch5x5", "pool_proj")
+INCEPTION_3A: dict[str, int] = {"height": 28, "width": 28} | dict(
+    zip(TORCHVISION_ARGUMENTS, (192, 64, 96, 128, 16, 32, 32), strict=True)
+)
 
 
 def torch_module(

@@ -21,6 +21,7 @@ from engine import (
     replay_max_pool2d,
     replay_max_pool2d_backward,
 )
+from tests.engine.frame_checks import check_window_totals
 
 
 def random_pool(seed: int, with_dilation: bool) -> tuple[np.ndarray[Any, Any], dict[str, Any]]:
@@ -181,16 +182,8 @@ def test_avg_pool_replay_matches_torch(seed: int, collect: Any, close: Any) -> N
     for f, forward in zip(back, frames, strict=True):
         assert f["divisor"] == forward["divisor"]
         assert f["share"] == f["grad"] / f["divisor"]
-        for i, r in enumerate(f["rows"]):
-            for j, c in enumerate(f["cols"]):
-                if f["padded"][i][j]:
-                    assert f["before"][i][j] is None
-                    assert f["after"][i][j] is None
-                    continue
-                key = (f["n"], f["channel"], r, c)
-                assert f["before"][i][j] == totals.get(key, 0.0)
-                assert f["after"][i][j] == f["before"][i][j] + f["share"]
-                totals[key] = f["after"][i][j]
+        window, before_after = (f["rows"], f["cols"]), (f["before"], f["after"])
+        check_window_totals(totals, (f["n"], f["channel"]), window, f["padded"], before_after, f["share"])
 
 
 def test_avg_divisor_excludes_padding_when_asked(collect: Any) -> None:

@@ -1,9 +1,11 @@
-"""conv2d and its backward pass against torch.nn.functional, the loop reference and finite differences."""
+"""conv2d and its backward pass against torch.nn.functional, the loop reference and finite differences.
+
+The checks themselves are shared with conv_transpose2d's tests (:mod:`tests.engine.conv.cases`).
+"""
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,27 +14,19 @@ import torch
 import torch.nn.functional as F
 
 from engine.conv import conv2d, conv2d_backward, conv2d_reference
-from tests.engine.oracle import assert_close, numeric_gradient
+from tests.engine.conv.cases import (
+    Case,
+    Op,
+    check_against_torch,
+    check_block_sizes,
+    check_finite_differences,
+    check_refused,
+    draw_channels,
+    int_or_pair,
+)
+from tests.engine.oracle import assert_close
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def maybe_pair(rng: np.random.Generator, low: int, high: int) -> int | tuple[int, int]:
-    """A random (rows, columns) pair, given as a plain int half of the time when both are equal."""
-    first, second = (int(v) for v in rng.integers(low, high, 2))
-    return first if first == second and rng.random() < 0.5 else (first, second)
-
-
-def draw_channels(rng: np.random.Generator) -> tuple[int, int, int]:
-    """(in_channels, out_channels, groups): ungrouped, grouped, or depthwise with a multiplier."""
-    kind = rng.integers(3)
-    if kind == 0:
-        return int(rng.integers(1, 4)), int(rng.integers(1, 4)), 1
-    if kind == 1:
-        groups = int(rng.integers(2, 4))
-        return groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3)), groups
-    channels = int(rng.integers(2, 5))
-    return channels, channels * int(rng.integers(1, 3)), channels
 
 
 def as_pair(value: int | tuple[int, int]) -> tuple[int, int]:
@@ -64,14 +58,6 @@ def torch_conv2d(x: Any, weight: Any, bias: Any, params: dict[str, Any]) -> Any:
     return F.conv2d(F.pad(x, pads, mode=mode), weight, bias, padding=0, **common)
 
 
-@dataclass
-class Case:
-    x: np.ndarray
-    weight: np.ndarray
-    bias: np.ndarray | None
-    params: dict[str, Any]
-
-
 def draw_case(seed: int) -> Case:
     """A random conv2d configuration that PyTorch accepts (rejected ones are drawn again)."""
     rng = np.random.default_rng(seed)
@@ -80,11 +66,15 @@ def draw_case(seed: int) -> Case:
         shape = (int(rng.integers(1, 3)), in_channels, int(rng.integers(1, 10)), int(rng.integers(1, 10)))
         kernel = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
         roll = rng.random()
-        padding: Any = "same" if roll < 0.15 else "valid" if roll < 0.25 else maybe_pair(rng, 0, 4)
+        padding: Any = (
+            "same" if roll < 0.15 else "valid" if roll < 0.25 else int_or_pair(rng, *rng.integers(0, 4, 2))
+        )
         params = {
-            "stride": 1 if padding == "same" or rng.random() < 0.3 else maybe_pair(rng, 1, 4),
+            "stride": 1
+            if padding == "same" or rng.random() < 0.3
+            else int_or_pair(rng, *rng.integers(1, 4, 2)),
             "padding": padding,
-            "dilation": 1 if rng.random() < 0.4 else maybe_pair(rng, 1, 4),
+            "dilation": 1 if rng.random() < 0.4 else int_or_pair(rng, *rng.integers(1, 4, 2)),
             "groups": groups,
             "padding_mode": PADDING_MODES[rng.integers(4)],
         }
@@ -98,34 +88,16 @@ def draw_case(seed: int) -> Case:
         return Case(x, weight, bias, params)
 
 
+CONV2D = Op(conv2d, conv2d_backward, torch_conv2d, lambda case: case.weight.shape[0])
+
+
 @pytest.mark.parametrize("seed", range(160))
 def test_conv2d_and_backward_match_torch(seed: int) -> None:
-    check_against_torch(draw_case(seed), seed)
-
-
-def check_against_torch(case: Case, seed: int) -> None:
-    """Output and all three gradients against PyTorch's, for a random upstream gradient."""
-    x = torch.tensor(case.x, requires_grad=True)
-    weight = torch.tensor(case.weight, requires_grad=True)
-    bias = torch.tensor(
-        np.zeros(case.weight.shape[0]) if case.bias is None else case.bias, requires_grad=True
-    )
-    expected = torch_conv2d(x, weight, bias, case.params)
-    assert_close(conv2d(case.x, case.weight, case.bias, **case.params), expected)
-
-    grad_output = np.random.default_rng(seed + 10_000).standard_normal(tuple(expected.shape))
-    expected.backward(torch.tensor(grad_output))
-    grad_input, grad_weight, grad_bias = conv2d_backward(grad_output, case.x, case.weight, **case.params)
-    assert_close(grad_input, x.grad)
-    assert_close(grad_weight, weight.grad)
-    assert_close(grad_bias, bias.grad)
+    check_against_torch(CONV2D, draw_case(seed), seed)
 
 
 @pytest.mark.parametrize("block_elements", [1, 150, 500])
 def test_any_block_size_gives_the_same_result(block_elements: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small budgets force the other ways of cutting the work: a few rows of one image at a time
-    (1 and 150 here), or a few images at a time with a smaller last block (500: 2 + 2 + 1 images)."""
-    monkeypatch.setattr("engine.conv.im2col._BLOCK_ELEMENTS", block_elements)
     rng = np.random.default_rng(block_elements)
     case = Case(
         rng.standard_normal((5, 2, 6, 5)),
@@ -133,7 +105,7 @@ def test_any_block_size_gives_the_same_result(block_elements: int, monkeypatch: 
         rng.standard_normal(4),
         {"stride": (2, 1), "padding": 1, "dilation": 1, "groups": 2, "padding_mode": "reflect"},
     )
-    check_against_torch(case, seed=block_elements)
+    check_block_sizes(CONV2D, case, block_elements, monkeypatch)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -158,16 +130,7 @@ def test_backward_matches_finite_differences(params: dict[str, Any]) -> None:
     rng = np.random.default_rng(7)
     x = rng.standard_normal((1, 2, 5, 4))
     weight = rng.standard_normal((2, 2 // params["groups"], 2, 3))
-    bias = rng.standard_normal(2)
-    probe = rng.standard_normal(conv2d(x, weight, bias, **params).shape)
-
-    def loss() -> float:
-        return float(np.sum(conv2d(x, weight, bias, **params) * probe))
-
-    grad_input, grad_weight, grad_bias = conv2d_backward(probe, x, weight, **params)
-    np.testing.assert_allclose(grad_input, numeric_gradient(loss, x), atol=1e-6)
-    np.testing.assert_allclose(grad_weight, numeric_gradient(loss, weight), atol=1e-6)
-    np.testing.assert_allclose(grad_bias, numeric_gradient(loss, bias), atol=1e-6)
+    check_finite_differences(CONV2D, Case(x, weight, rng.standard_normal(2), params), rng)
 
 
 def test_unbatched_input_keeps_its_rank() -> None:
@@ -270,12 +233,7 @@ WEIGHT = np.zeros((2, 4, 3, 3))
     ],
 )
 def test_invalid_arguments_are_refused_with_the_value(arguments: dict[str, Any], message: str) -> None:
-    call = {"input": INPUT, "weight": WEIGHT, **arguments}
-    with pytest.raises(ValueError, match=message):
-        conv2d(**call)
-    if "bias" not in call:  # the backward pass takes no bias
-        with pytest.raises(ValueError, match=message):
-            conv2d_backward(np.zeros((1, 2, 3, 3)), **call)
+    check_refused(CONV2D, {"input": INPUT, "weight": WEIGHT, **arguments}, message, (1, 2, 3, 3))
 
 
 @pytest.mark.parametrize("shape", [(1, 2, 3, 4), (1, 3, 3), (2, 2, 3, 3), (2, 3, 3)])

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from engine import conv, conv_transpose2d_frames, replay_conv_transpose2d
 from engine.conv import transpose_plan
+from tests.engine.frame_checks import check_window_totals
 
 OP = "conv_transpose2d"
 
@@ -60,16 +61,10 @@ def check_running_totals(
             weights = w[f["in_channel"], ch["out_channel"] - f["group"] * w.shape[1]]
             assert ch["weights"] == weights.tolist()
             assert ch["products"] == (f["value"] * weights).tolist()
-            for ky, r in enumerate(f["rows"]):
-                for kx, c in enumerate(f["cols"]):
-                    if f["cropped"][ky][kx]:
-                        assert ch["before"][ky][kx] is None
-                        assert ch["after"][ky][kx] is None
-                        continue
-                    key = (n, ch["out_channel"], r, c)
-                    assert ch["before"][ky][kx] == totals.get(key, 0.0)
-                    assert ch["after"][ky][kx] == ch["before"][ky][kx] + ch["products"][ky][kx]
-                    totals[key] = ch["after"][ky][kx]
+            window, before_after = (f["rows"], f["cols"]), (ch["before"], ch["after"])
+            check_window_totals(
+                totals, (n, ch["out_channel"]), window, f["cropped"], before_after, ch["products"]
+            )
 
 
 @pytest.mark.parametrize("seed", range(50))

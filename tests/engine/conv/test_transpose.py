@@ -1,9 +1,11 @@
-"""conv_transpose2d and its backward pass against torch, the loop reference and finite differences."""
+"""conv_transpose2d and its backward pass against torch, the loop reference and finite differences.
+
+The checks themselves are shared with conv2d's tests (:mod:`tests.engine.conv.cases`).
+"""
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,32 +19,17 @@ from engine.conv import (
     conv_transpose2d_backward,
     conv_transpose2d_reference,
 )
-from tests.engine.oracle import assert_close, numeric_gradient
-
-
-def maybe_pair(first: int, second: int, rng: np.random.Generator) -> int | tuple[int, int]:
-    """Equal pairs are given as a plain int half of the time, so both argument forms are exercised."""
-    return first if first == second and rng.random() < 0.5 else (first, second)
-
-
-def draw_channels(rng: np.random.Generator) -> tuple[int, int, int]:
-    """(in_channels, out_channels, groups): ungrouped, grouped, or depthwise with a multiplier."""
-    kind = rng.integers(3)
-    if kind == 0:
-        return int(rng.integers(1, 4)), int(rng.integers(1, 4)), 1
-    if kind == 1:
-        groups = int(rng.integers(2, 4))
-        return groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3)), groups
-    channels = int(rng.integers(2, 5))
-    return channels, channels * int(rng.integers(1, 3)), channels
-
-
-@dataclass
-class Case:
-    x: np.ndarray
-    weight: np.ndarray
-    bias: np.ndarray | None
-    params: dict[str, Any]
+from tests.engine.conv.cases import (
+    Case,
+    Op,
+    check_against_torch,
+    check_block_sizes,
+    check_finite_differences,
+    check_refused,
+    draw_channels,
+    int_or_pair,
+)
+from tests.engine.oracle import assert_close
 
 
 def draw_case(seed: int) -> Case:
@@ -57,11 +44,11 @@ def draw_case(seed: int) -> Case:
         # PyTorch's rule: output_padding must be smaller than the stride or the dilation.
         output_padding = [int(rng.integers(0, max(s, d))) for s, d in zip(stride, dilation, strict=True)]
         params = {
-            "stride": maybe_pair(*stride, rng),
-            "padding": maybe_pair(*(int(v) for v in rng.integers(0, 3, 2)), rng),
-            "output_padding": maybe_pair(*output_padding, rng),
+            "stride": int_or_pair(rng, *stride),
+            "padding": int_or_pair(rng, *rng.integers(0, 3, 2)),
+            "output_padding": int_or_pair(rng, *output_padding),
             "groups": groups,
-            "dilation": maybe_pair(*dilation, rng),
+            "dilation": int_or_pair(rng, *dilation),
         }
         x = rng.standard_normal(shape)
         weight = rng.standard_normal((in_channels, out_channels // groups, *kernel))
@@ -73,35 +60,25 @@ def draw_case(seed: int) -> Case:
         return Case(x, weight, bias, params)
 
 
+def torch_transpose(x: Any, weight: Any, bias: Any, params: dict[str, Any]) -> Any:
+    return F.conv_transpose2d(x, weight, bias, **params)
+
+
+TRANSPOSE = Op(
+    conv_transpose2d,
+    conv_transpose2d_backward,
+    torch_transpose,
+    lambda case: case.weight.shape[1] * case.params["groups"],
+)
+
+
 @pytest.mark.parametrize("seed", range(120))
 def test_conv_transpose2d_and_backward_match_torch(seed: int) -> None:
-    check_against_torch(draw_case(seed), seed)
-
-
-def check_against_torch(case: Case, seed: int) -> None:
-    """Output and all three gradients against PyTorch's, for a random upstream gradient."""
-    x = torch.tensor(case.x, requires_grad=True)
-    weight = torch.tensor(case.weight, requires_grad=True)
-    out_channels = case.weight.shape[1] * case.params["groups"]
-    bias = torch.tensor(np.zeros(out_channels) if case.bias is None else case.bias, requires_grad=True)
-    expected = F.conv_transpose2d(x, weight, bias, **case.params)
-    assert_close(conv_transpose2d(case.x, case.weight, case.bias, **case.params), expected)
-
-    grad_output = np.random.default_rng(seed + 10_000).standard_normal(tuple(expected.shape))
-    expected.backward(torch.tensor(grad_output))
-    grad_input, grad_weight, grad_bias = conv_transpose2d_backward(
-        grad_output, case.x, case.weight, **case.params
-    )
-    assert_close(grad_input, x.grad)
-    assert_close(grad_weight, weight.grad)
-    assert_close(grad_bias, bias.grad)
+    check_against_torch(TRANSPOSE, draw_case(seed), seed)
 
 
 @pytest.mark.parametrize("block_elements", [1, 150, 500])
 def test_any_block_size_gives_the_same_result(block_elements: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small budgets force the other ways of cutting the work: a few rows of one image at a time
-    (1 and 150 here), or a few images at a time with a smaller last block (500: 2 + 2 + 1 images)."""
-    monkeypatch.setattr("engine.conv.im2col._BLOCK_ELEMENTS", block_elements)
     rng = np.random.default_rng(block_elements)
     case = Case(
         rng.standard_normal((5, 2, 4, 5)),
@@ -109,7 +86,7 @@ def test_any_block_size_gives_the_same_result(block_elements: int, monkeypatch: 
         rng.standard_normal(2),
         {"stride": (2, 1), "padding": 1, "output_padding": (1, 0), "groups": 2, "dilation": 1},
     )
-    check_against_torch(case, seed=block_elements)
+    check_block_sizes(TRANSPOSE, case, block_elements, monkeypatch)
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -155,16 +132,7 @@ def test_backward_matches_finite_differences(params: dict[str, Any]) -> None:
     rng = np.random.default_rng(11)
     x = rng.standard_normal((1, 2, 3, 4))
     weight = rng.standard_normal((2, 4 // params["groups"], 3, 2))
-    bias = rng.standard_normal(4)
-    probe = rng.standard_normal(conv_transpose2d(x, weight, bias, **params).shape)
-
-    def loss() -> float:
-        return float(np.sum(conv_transpose2d(x, weight, bias, **params) * probe))
-
-    grad_input, grad_weight, grad_bias = conv_transpose2d_backward(probe, x, weight, **params)
-    np.testing.assert_allclose(grad_input, numeric_gradient(loss, x), atol=1e-6)
-    np.testing.assert_allclose(grad_weight, numeric_gradient(loss, weight), atol=1e-6)
-    np.testing.assert_allclose(grad_bias, numeric_gradient(loss, bias), atol=1e-6)
+    check_finite_differences(TRANSPOSE, Case(x, weight, rng.standard_normal(4), params), rng)
 
 
 def test_unbatched_input_keeps_its_rank_and_dtype_follows_the_input() -> None:
@@ -222,12 +190,7 @@ WEIGHT = np.zeros((4, 2, 3, 3))
     ],
 )
 def test_invalid_arguments_are_refused_with_the_value(arguments: dict[str, Any], message: str) -> None:
-    call = {"input": INPUT, "weight": WEIGHT, **arguments}
-    with pytest.raises(ValueError, match=message):
-        conv_transpose2d(**call)
-    if "bias" not in call:  # the backward pass takes no bias
-        with pytest.raises(ValueError, match=message):
-            conv_transpose2d_backward(np.zeros((1, 2, 5, 5)), **call)
+    check_refused(TRANSPOSE, {"input": INPUT, "weight": WEIGHT, **arguments}, message, (1, 2, 5, 5))
 
 
 def test_backward_refuses_a_grad_output_of_the_wrong_shape() -> None:

@@ -1,8 +1,7 @@
-"""Shared checks for frame tests: every frame stream must be JSON-ready and numbered 0..n-1."""
+"""Fixtures the engine tests share: frame streams checked, float64 closeness, random conv2d cases."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,32 +11,8 @@ import pytest
 import torch
 
 from engine.conv import conv_plan
-
-PLAIN = (int, float, bool, str, type(None))
-
-
-def _assert_plain(value: Any, where: str) -> None:
-    """Only Python's own JSON types, so no NumPy scalar or array slips into a frame."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            assert type(key) is str, where
-            _assert_plain(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _assert_plain(item, f"{where}[{i}]")
-    else:
-        assert type(value) in PLAIN, f"{where} is {type(value).__name__}"
-
-
-def check_frames(frames: Iterable[dict[str, Any]], op: str) -> list[dict[str, Any]]:
-    result = list(frames)
-    json.dumps(result, allow_nan=False)  # raises on NaN or infinity
-    assert [f["index"] for f in result] == list(range(len(result)))
-    for frame in result:
-        assert frame["op"] == op
-        assert isinstance(frame["stage"], str)
-        _assert_plain(frame, f"frame {frame['index']}")
-    return result
+from tests.engine.frame_checks import check_frames
+from tests.engine.oracle import assert_close
 
 
 @pytest.fixture
@@ -49,13 +24,6 @@ def collect() -> Callable[[Iterable[dict[str, Any]], str], list[dict[str, Any]]]
 @pytest.fixture
 def close() -> Callable[[Any, Any], None]:
     """``close(actual, expected)``: float64 agreement to 1e-7, shapes included."""
-
-    def assert_close(actual: Any, expected: Any) -> None:
-        expected = expected.detach().numpy() if hasattr(expected, "detach") else np.asarray(expected)
-        actual = np.asarray(actual)
-        assert actual.shape == expected.shape
-        np.testing.assert_allclose(actual, expected, rtol=1e-7, atol=1e-7)
-
     return assert_close
 
 
