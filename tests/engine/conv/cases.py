@@ -1,4 +1,4 @@
-"""What the conv2d and conv_transpose2d tests share: random cases, and one check per property.
+"""What the conv2d and conv_transpose2d tests share: random cases, the oracles, one check per property.
 
 An :class:`Op` bundles a function of the family with its backward pass and the torch oracle, so
 each check is written once and run for both operations.
@@ -6,6 +6,7 @@ each check is written once and run for both operations.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
+from engine.conv import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
 from tests.engine.oracle import assert_close, numeric_gradient
 
 
@@ -52,6 +55,115 @@ def draw_channels(rng: np.random.Generator) -> tuple[int, int, int]:
         return groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3)), groups
     channels = int(rng.integers(2, 5))
     return channels, channels * int(rng.integers(1, 3)), channels
+
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def as_pair(value: int | tuple[int, int]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else value
+
+
+def torch_pads(padding: Any, kernel: tuple[int, int], dilation: Any) -> tuple[int, int, int, int]:
+    """F.pad's (left, right, top, bottom) for conv2d's padding, "same" split smaller half first."""
+    if padding == "valid":
+        return 0, 0, 0, 0
+    if padding == "same":
+        (dh, dw), (kh, kw) = as_pair(dilation), kernel
+        rows, cols = dh * (kh - 1), dw * (kw - 1)
+        return cols // 2, cols - cols // 2, rows // 2, rows - rows // 2
+    ph, pw = as_pair(padding)
+    return pw, pw, ph, ph
+
+
+def torch_conv2d(x: Any, weight: Any, bias: Any, params: dict[str, Any]) -> Any:
+    """torch.nn.Conv2d's semantics: zeros padding inside the convolution, other modes padded first."""
+    mode = params["padding_mode"]
+    common = {"stride": params["stride"], "dilation": params["dilation"], "groups": params["groups"]}
+    if mode == "zeros":
+        with warnings.catch_warnings():
+            # PyTorch notes that "same" with an even kernel copies the input; the result is still exact.
+            warnings.filterwarnings("ignore", "Using padding='same'", UserWarning)
+            return F.conv2d(x, weight, bias, padding=params["padding"], **common)
+    pads = torch_pads(params["padding"], tuple(weight.shape[2:]), params["dilation"])
+    return F.conv2d(F.pad(x, pads, mode=mode), weight, bias, padding=0, **common)
+
+
+Settings = Callable[[np.random.Generator, int], dict[str, Any]]
+
+
+def draw_accepted(
+    seed: int, high: int, settings: Settings, layout: Callable[[int, int, int], tuple[int, int]], oracle: Any
+) -> Case:
+    """A random configuration that PyTorch accepts (rejected ones are drawn again): channels and
+    groups, an input of sides below ``high``, a kernel up to 4x4, ``settings(rng, groups)``, the
+    weight's first two axes ``layout(in_channels, out_channels, groups)``, a bias 70% of the time."""
+    rng = np.random.default_rng(seed)
+    while True:
+        in_channels, out_channels, groups = draw_channels(rng)
+        shape = (int(rng.integers(1, 3)), in_channels, int(rng.integers(1, high)), int(rng.integers(1, high)))
+        kernel = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+        params = settings(rng, groups)
+        x = rng.standard_normal(shape)
+        weight = rng.standard_normal((*layout(in_channels, out_channels, groups), *kernel))
+        bias = rng.standard_normal(out_channels) if rng.random() < 0.7 else None
+        try:
+            oracle(torch.tensor(x), torch.tensor(weight), None, params)
+        except RuntimeError:
+            continue
+        return Case(x, weight, bias, params)
+
+
+def conv_settings(rng: np.random.Generator, groups: int) -> dict[str, Any]:
+    roll = rng.random()
+    padding: Any = (
+        "same" if roll < 0.15 else "valid" if roll < 0.25 else int_or_pair(rng, *rng.integers(0, 4, 2))
+    )
+    stride = 1 if padding == "same" or rng.random() < 0.3 else int_or_pair(rng, *rng.integers(1, 4, 2))
+    return {
+        "stride": stride,
+        "padding": padding,
+        "dilation": 1 if rng.random() < 0.4 else int_or_pair(rng, *rng.integers(1, 4, 2)),
+        "groups": groups,
+        "padding_mode": PADDING_MODES[rng.integers(4)],
+    }
+
+
+def transpose_settings(rng: np.random.Generator, groups: int) -> dict[str, Any]:
+    stride = [1, 1] if rng.random() < 0.25 else [int(v) for v in rng.integers(1, 4, 2)]
+    dilation = [1, 1] if rng.random() < 0.4 else [int(v) for v in rng.integers(1, 4, 2)]
+    # PyTorch's rule: output_padding must be smaller than the stride or the dilation.
+    output_padding = [int(rng.integers(0, max(s, d))) for s, d in zip(stride, dilation, strict=True)]
+    return {
+        "stride": int_or_pair(rng, *stride),
+        "padding": int_or_pair(rng, *rng.integers(0, 3, 2)),
+        "output_padding": int_or_pair(rng, *output_padding),
+        "groups": groups,
+        "dilation": int_or_pair(rng, *dilation),
+    }
+
+
+def torch_transpose(x: Any, weight: Any, bias: Any, params: dict[str, Any]) -> Any:
+    return F.conv_transpose2d(x, weight, bias, **params)
+
+
+def draw_conv_case(seed: int) -> Case:
+    """A random conv2d configuration that PyTorch accepts: weight (out, in/groups, kH, kW)."""
+    return draw_accepted(seed, 10, conv_settings, lambda i, o, g: (o, i // g), torch_conv2d)
+
+
+def draw_transpose_case(seed: int) -> Case:
+    """A random conv_transpose2d configuration that PyTorch accepts: weight (in, out/groups, kH, kW)."""
+    return draw_accepted(seed, 7, transpose_settings, lambda i, o, g: (i, o // g), torch_transpose)
+
+
+CONV2D = Op(conv2d, conv2d_backward, torch_conv2d, lambda case: case.weight.shape[0])
+TRANSPOSE = Op(
+    conv_transpose2d,
+    conv_transpose2d_backward,
+    torch_transpose,
+    lambda case: case.weight.shape[1] * case.params["groups"],
+)
 
 
 def check_against_torch(op: Op, case: Case, seed: int) -> None:
