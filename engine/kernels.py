@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from engine._checks import integer, number
+from engine._checks import integer, is_int, number
 from engine.errors import EngineError
 
 Kernel = NDArray[np.float64]
@@ -282,7 +282,7 @@ def random_bank(in_channels: int, count: int = 8, size: int = 3, seed: int = 0) 
     in_channels = _check_count(in_channels, "in_channels", maximum=None)
     count = _check_count(count, "count")
     size = _check_size(size, "random")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise EngineError(
             "not_an_int", f"seed must be a non-negative int, got {seed!r}", field="seed", value=repr(seed)
         )

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engine._checks import integer
+from engine._checks import integer, is_int
 from engine.conv import conv2d_backward
 from engine.errors import EngineError
 from engine.layers import BatchNorm2d, Conv2d, FieldStep, MaxPool2d, SpatialLayer
@@ -225,7 +225,7 @@ def unit_field(input_size: Size, layers: Sequence[LayerSpec], layer: int, y: int
     height, width = input_sides(input_size)
     fields = receptive_fields(height, layers)
     columns = fields if width == height else receptive_fields(width, layers)
-    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(fields):
+    if not is_int(layer) or not 0 <= layer < len(fields):
         message = f"unit layer {layer!r} must be a layer of the stack, 0 to {len(fields) - 1}"
         raise EngineError("out_of_range", message, field="unit", value=repr(layer), high=len(fields) - 1)
     f = fields[layer]
