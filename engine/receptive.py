@@ -99,9 +99,9 @@ class UnitField:
     boxes: tuple[LayerBox, ...]
 
 
-def _integer(value: Any, name: str, minimum: int, where: str) -> int:
+def _integer(value: Any, name: str, minimum: int, where: str, field: str | None = None) -> int:
     try:
-        return integer(value, name, minimum)
+        return integer(value, name, minimum, field=field)
     except EngineError as error:
         raise error.within(where) from None
 
@@ -146,6 +146,14 @@ def parse_layer(spec: LayerSpec, index: int) -> SpatialLayer:
     """
     if not isinstance(spec, Mapping):
         return spec
+    try:
+        return _parse(spec, index)
+    except EngineError as error:
+        raise error.at(f"layers[{index}].{error.field}") from None
+
+
+def _parse(spec: Mapping[str, Any], index: int) -> SpatialLayer:
+    """A layer spec checked; errors name the spec's key at fault."""
     where = f"layer {index}"
     kind = _layer_kind(spec, where)
     if kind == "batch_norm":
@@ -174,22 +182,25 @@ def _step(layer: SpatialLayer, size: int, index: int) -> tuple[FieldStep, Output
         out = layer.output_sizes(shape)[0]
         return layer.field_step(shape), out
     except EngineError as error:
-        raise error.within(f"layer {index} ({layer.FIELD_TYPE}, input {size}x{size})") from None
+        raise error.within(
+            f"layer {index} ({layer.FIELD_TYPE}, input {size}x{size})", f"layers[{index}]"
+        ) from None
 
 
 def input_sides(input_size: Size) -> tuple[int, int]:
     """An int side or an (H, W) pair -> (H, W), checked."""
     if isinstance(input_size, tuple):
         height, width = input_size
-        return _integer(height, "input height", 1, "input"), _integer(width, "input width", 1, "input")
-    side = _integer(input_size, "input size", 1, "input")
+        height = _integer(height, "input height", 1, "input", "input_height")
+        return height, _integer(width, "input width", 1, "input", "input_width")
+    side = _integer(input_size, "input size", 1, "input", "input_size")
     return side, side
 
 
 def receptive_fields(input_size: int, layers: Sequence[LayerSpec]) -> list[LayerField]:
     """Per layer along one axis of ``input_size`` pixels: output size (floor shown), receptive field,
     jump, start, field on the previous layer."""
-    size = _integer(input_size, "input size", 1, "input")
+    size = _integer(input_size, "input size", 1, "input", "input_size")
     field, jump, start = 1, 1, Fraction(0)
     result: list[LayerField] = []
     for index, spec in enumerate(layers):

@@ -89,6 +89,11 @@ class PoolPlan:
         return self.planes * math.prod(self.out_size) * self.kernel[0] * self.kernel[1]
 
     @property
+    def backward_work(self) -> int:
+        """Window reads of the backward pass: each gradient goes back over the same kH * kW cells."""
+        return self.work
+
+    @property
     def memory_elements(self) -> int:
         """Elements the fast forward pass allocates, of whatever dtype (an upper estimate): the mask
         of the finite check, the framed planes (when there is a frame), the output (and max
