@@ -15,8 +15,8 @@ generators (``*_frames``, one JSON-ready dict per step). The result's dtype is t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -42,7 +42,7 @@ from engine.errors import EngineError
 from engine.frames.cells import Frame
 from engine.shapes import conv_transpose_output_size, resolve_conv_padding
 
-Planned = tuple[Any, Array, Array, Array | None]
+Plan = TypeVar("Plan", ConvPlan, TransposePlan)
 
 
 def _arrays(input: Any, weight: Any, bias: Any, dtype: DTypeLike | None) -> tuple[Array, Array, Array | None]:
@@ -55,8 +55,13 @@ def _arrays(input: Any, weight: Any, bias: Any, dtype: DTypeLike | None) -> tupl
 
 
 def _planned(
-    build: Any, input: Any, weight: Any, bias: Any, dtype: DTypeLike | None, settings: tuple[Any, ...]
-) -> Planned:
+    build: Callable[..., Plan],
+    input: Any,
+    weight: Any,
+    bias: Any,
+    dtype: DTypeLike | None,
+    settings: tuple[Any, ...],
+) -> tuple[Plan, Array, Array, Array | None]:
     """(plan, 4-D input, weight, bias): the arrays checked, the plan built from their shapes."""
     x, w, b = _arrays(input, weight, bias, dtype)
     plan = build(x.shape, w.shape, None if b is None else b.shape, *settings)
