@@ -1,7 +1,8 @@
-"""Argument normalisation and validation shared by every operation.
+"""The engine's shared types and the argument checks every operation uses.
 
-Every check raises ``ValueError`` with a message that names the offending value and the rule it
-breaks, because these messages reach learners verbatim through the API.
+Every check raises :class:`engine.errors.EngineError` with a message that names the offending
+value and the rule it breaks, because these messages reach learners verbatim through the API,
+and a code and a field, so that a caller can route the error without reading the prose.
 """
 
 from __future__ import annotations
@@ -12,44 +13,135 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.errors import EngineError
+
 Array = NDArray[np.floating[Any]]
+"""A floating array of any precision: what every operation takes and returns."""
+IntArray = NDArray[np.intp]
+Shape = tuple[int, ...]
 IntPair = tuple[int, int]
 PairLike = int | Sequence[int]
+Pads = tuple[int, int, int, int]
+"""Padding of a plane: (top, bottom, left, right)."""
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
+def is_int(value: object) -> bool:
+    """A Python or NumPy integer, and not a bool (True is an int to Python, never a size here)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def integer(value: Any, name: str, minimum: int | None = None, *, field: str | None = None) -> int:
+    """``value`` as an int, refusing bools, floats and strings; at least ``minimum`` if given.
+
+    ``name`` is how the message calls the value, ``field`` the argument it belongs to (``name``
+    by default).
+    """
+    at = field or name
+    if not is_int(value):
+        raise EngineError("not_an_int", f"{name} must be an int, got {value!r}", field=at, value=repr(value))
+    if minimum is not None and value < minimum:
+        if minimum == 0:
+            raise EngineError(
+                "must_not_be_negative", f"{name} {value} must not be negative", field=at, value=value
+            )
+        raise EngineError(
+            "must_be_positive",
+            f"{name} {value} must be at least {minimum}",
+            field=at,
+            value=value,
+            minimum=minimum,
+        )
+    return int(value)
+
+
+def _not_a_pair(value: object, name: str) -> EngineError:
+    return EngineError(
+        "not_an_int", f"{name} must be an int or a pair of ints, got {value!r}", field=name, value=repr(value)
+    )
+
+
 def pair(value: PairLike, name: str) -> IntPair:
     """Turn an int or a length-2 sequence into an (h, w) pair of ints."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if isinstance(value, int | np.integer):
-        return int(value), int(value)
+    if is_int(value):
+        return int(value), int(value)  # type: ignore[arg-type]
+    if isinstance(value, bool | str):
+        raise _not_a_pair(value, name)
     try:
-        items = list(value)
+        items = list(value)  # type: ignore[arg-type]
     except TypeError:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}") from None
-    if len(items) != 2 or not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in items):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+        raise _not_a_pair(value, name) from None
+    if len(items) != 2 or not all(is_int(v) for v in items):
+        raise _not_a_pair(value, name)
     return int(items[0]), int(items[1])
 
 
 def positive_pair(value: PairLike, name: str) -> IntPair:
     """A pair whose entries are at least 1 (kernel sizes, strides, dilations)."""
-    result = pair(value, name)
-    for v in result:
-        if v < 1:
-            raise ValueError(f"{name} {v} must be at least 1")
-    return result
+    first, second = pair(value, name)
+    return integer(first, name, 1), integer(second, name, 1)
 
 
 def non_negative_pair(value: PairLike, name: str) -> IntPair:
     """A pair whose entries are at least 0 (explicit paddings)."""
-    result = pair(value, name)
-    for v in result:
-        if v < 0:
-            raise ValueError(f"{name} {v} must not be negative")
-    return result
+    first, second = pair(value, name)
+    return integer(first, name, 0), integer(second, name, 0)
+
+
+def int_shape(shape: Any, name: str, field: str) -> Shape:
+    """A shape as a tuple of ints, refusing anything else (a float or bool size is a mistake)."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = (None,)
+    if not all(is_int(v) for v in dims):
+        raise EngineError(
+            "not_an_int", f"{name} must be a sequence of ints, got {shape!r}", field=field, value=repr(shape)
+        )
+    return tuple(int(v) for v in dims)
+
+
+def bad_shape(name: str, expected: str, shape: Sequence[int], field: str | None = None) -> EngineError:
+    """ "``name`` must have shape ``expected``, got shape ...": the error of an array of the wrong rank."""
+    got = tuple(shape)
+    return EngineError(
+        "bad_shape", f"{name} must have shape {expected}, got shape {got}", field=field or name, shape=got
+    )
+
+
+def empty_dimension(name: str, shape: Sequence[int], field: str | None = None) -> EngineError:
+    got = tuple(shape)
+    return EngineError(
+        "empty_dimension",
+        f"{name} shape {got} has an empty dimension; every size must be at least 1",
+        field=field or name,
+        shape=got,
+    )
+
+
+def batched_shape(shape: Sequence[int], name: str = "input") -> tuple[int, int, int, int]:
+    """(N, C, H, W) from a 4-D or 3-D shape (a 3-D shape gets N = 1); every size at least 1."""
+    dims = int_shape(shape, name, name)
+    if len(dims) == 3:
+        dims = (1, *dims)
+    if len(dims) != 4:
+        raise bad_shape(name, "(N, C, H, W) or (C, H, W)", shape)
+    if min(dims) < 1:
+        raise empty_dimension(name, shape)
+    return dims[0], dims[1], dims[2], dims[3]
+
+
+def check_vector(shape: Sequence[int] | None, length: int, name: str, what: str) -> None:
+    """A per-channel vector (bias, running statistics, gamma, beta) must have shape (length,)."""
+    if shape is not None and tuple(shape) != (length,):
+        raise EngineError(
+            "bad_shape",
+            f"{name} must have shape ({length},), one value per {what}, got shape {tuple(shape)}",
+            field=name,
+            expected=(length,),
+            shape=tuple(shape),
+        )
 
 
 def as_float_array(value: Any, name: str) -> Array:
@@ -57,15 +149,20 @@ def as_float_array(value: Any, name: str) -> Array:
 
     Integer input becomes float64; float32/float64 keep their dtype, so "dtype follows the input".
     """
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # a ragged nested list, on NumPy versions that refuse it outright
+        arr = np.empty(0, dtype=object)
     if arr.dtype == object:
-        raise ValueError(f"{name} must be a rectangular array of numbers")
+        raise EngineError("not_numeric", f"{name} must be a rectangular array of numbers", field=name)
     if not np.issubdtype(arr.dtype, np.number) and arr.dtype != np.bool_:
-        raise ValueError(f"{name} must contain numbers, got dtype {arr.dtype}")
+        raise EngineError("not_numeric", f"{name} must contain numbers, got dtype {arr.dtype}", field=name)
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinity; every value must be finite")
+        raise EngineError(
+            "not_finite", f"{name} contains NaN or infinity; every value must be finite", field=name
+        )
     return arr
 
 
@@ -76,7 +173,7 @@ def to_batched(value: Any, name: str = "input") -> tuple[Array, bool]:
         return arr[None], True
     if arr.ndim == 4:
         return arr, False
-    raise ValueError(f"{name} must have shape (N, C, H, W) or (C, H, W), got shape {arr.shape}")
+    raise bad_shape(name, "(N, C, H, W) or (C, H, W)", arr.shape)
 
 
 def restore_rank(arr: Array, added_batch: bool) -> Array:
@@ -84,44 +181,60 @@ def restore_rank(arr: Array, added_batch: bool) -> Array:
     return arr[0] if added_batch else arr
 
 
+def check_flag(value: object, name: str) -> bool:
+    """A True/False switch; 0/1 and other stand-ins are refused so a typo cannot flip a mode."""
+    if not isinstance(value, bool | np.bool_):
+        raise EngineError(
+            "not_a_flag", f"{name} must be True or False, got {value!r}", field=name, value=repr(value)
+        )
+    return bool(value)
+
+
+def number(value: Any, name: str) -> float:
+    """A real number (int or float, not a bool) as a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise EngineError(
+            "not_a_number", f"{name} must be a number, got {value!r}", field=name, value=repr(value)
+        )
+    return float(value)
+
+
 def check_padding_mode(padding_mode: str) -> None:
     if padding_mode not in PADDING_MODES:
-        raise ValueError(f"padding_mode {padding_mode!r} is not one of {', '.join(PADDING_MODES)}")
+        raise EngineError(
+            "unknown_padding_mode",
+            f"padding_mode {padding_mode!r} is not one of {', '.join(PADDING_MODES)}",
+            field="padding_mode",
+            value=repr(padding_mode),
+        )
 
 
-def pad_planes(x: Array, pads: tuple[int, int, int, int], padding_mode: str = "zeros") -> Array:
-    """Pad the last two axes of ``x`` by (top, bottom, left, right) with PyTorch's padding modes.
-
-    Shapes: (..., H, W) -> (..., H + top + bottom, W + left + right).
-    """
-    check_pad_sizes(pads, x.shape[-2], x.shape[-1], padding_mode)
-    top, bottom, left, right = pads
-    widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
-    numpy_mode = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-    return np.pad(x, widths, mode=numpy_mode[padding_mode])  # type: ignore[call-overload,no-any-return]
-
-
-def check_pad_sizes(pads: tuple[int, int, int, int], height: int, width: int, padding_mode: str) -> None:
+def check_pad_sizes(pads: Pads, height: int, width: int, padding_mode: str) -> None:
     """Check that (top, bottom, left, right) padding of a height x width plane is possible in this mode.
 
     Shape-only, so the cost of a request can be judged before any array exists.
     """
     check_padding_mode(padding_mode)
     top, bottom, left, right = pads
+    values = {"pads": pads, "height": height, "width": width}
     # Reflection mirrors about the edge pixel, so it needs a pixel beyond the padding width.
     if padding_mode == "reflect" and (max(top, bottom) >= height or max(left, right) >= width):
-        raise ValueError(
-            f"reflect padding {pads} needs each pad smaller than the input size {height}x{width}"
-        )
+        message = f"reflect padding {pads} needs each pad smaller than the input size {height}x{width}"
+        raise EngineError("padding_too_large", message, field="padding", **values)
     if padding_mode == "circular" and (max(top, bottom) > height or max(left, right) > width):
-        raise ValueError(
+        message = (
             f"circular padding {pads} can wrap at most once: each pad must be at most "
             f"the input size {height}x{width}"
         )
+        raise EngineError("padding_too_large", message, field="padding", **values)
 
 
-def check_flag(value: object, name: str) -> bool:
-    """A True/False switch; 0/1 and other stand-ins are refused so a typo cannot flip a mode."""
-    if not isinstance(value, bool | np.bool_):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+def pad_planes(x: Array, pads: Pads, padding_mode: str = "zeros") -> Array:
+    """Pad the last two axes of ``x`` by (top, bottom, left, right) with PyTorch's padding modes.
+
+    Shapes: (..., H, W) -> (..., H + top + bottom, W + left + right). The caller checked the pads.
+    """
+    top, bottom, left, right = pads
+    widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
+    numpy_mode = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+    return np.pad(x, widths, mode=numpy_mode[padding_mode])  # type: ignore[call-overload,no-any-return]

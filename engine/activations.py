@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from engine._checks import Array, as_float_array
+from engine.errors import EngineError
 
 ArrayFunction = Callable[[Any], Array]
 
@@ -89,7 +90,8 @@ def activation(name: str) -> Activation:
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"activation {name!r} is not one of {', '.join(ACTIVATIONS)}") from None
+        message = f"activation {name!r} is not one of {', '.join(ACTIVATIONS)}"
+        raise EngineError("unknown_activation", message, field="activation", value=repr(name)) from None
 
 
 def apply_activation(name: str, x: Any) -> Array:

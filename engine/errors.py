@@ -30,6 +30,10 @@ class EngineError(ValueError):
         """The same error re-addressed to ``field`` (a layer of a stack, an element of a request)."""
         return EngineError(self.code, self.message, field=field, **self.values)
 
+    def within(self, where: str, field: str | None = None) -> EngineError:
+        """The same error inside a larger whole: the message prefixed by ``where`` ("layer 2: ...")."""
+        return EngineError(self.code, f"{where}: {self.message}", field=field or self.field, **self.values)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"code", "message", "field", "values"}`` (values made JSON-safe)."""
         return {
@@ -51,3 +55,54 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bool | int | float | str) or value is None:
         return value
     return repr(value)
+
+
+CODES: dict[str, str] = {
+    # The type of a value
+    "not_an_int": "A size, count or index must be a whole number (an int, not a float or a bool).",
+    "not_a_number": "The value must be a real number.",
+    "not_a_flag": "The switch must be true or false.",
+    "not_numeric": "The array must be a rectangular array of numbers.",
+    "not_finite": "Every value of the array must be finite (no NaN, no infinity).",
+    # Ranges
+    "must_be_positive": "The value must be at least the smallest allowed value (usually 1).",
+    "must_not_be_negative": "The value must be 0 or more.",
+    "out_of_range": "The value lies outside the range the rule allows.",
+    # Shapes
+    "bad_shape": "The array does not have the shape the operation needs.",
+    "empty_dimension": "Every size of a shape must be at least 1.",
+    "shape_mismatch": "Two arrays that must match in shape do not.",
+    "channel_mismatch": "The weight's channels do not match the input's channels.",
+    "not_divisible_by_groups": "The channels must divide evenly into the groups.",
+    # Windows and padding
+    "kernel_too_large": "The (dilated) kernel is larger than the padded input.",
+    "padding_too_large": "The padding is larger than the rule allows for this mode or kernel.",
+    "padding_removes_output": "The padding crops away the whole output.",
+    "output_padding_too_large": "output_padding must be smaller than the stride or the dilation.",
+    "same_needs_stride_1": "Padding 'same' is only possible with stride 1.",
+    "window_only_padding": "A pooling window covers no input cell.",
+    # Names from a fixed list
+    "unknown_padding": "Padding must be an int, a pair, 'same' or 'valid'.",
+    "unknown_padding_mode": "The padding mode is not one of zeros, reflect, replicate, circular.",
+    "unknown_activation": "The activation is not one of the known ones.",
+    "unknown_op": "The operation has no frames of that name.",
+    "unknown_kind": "The kind of generated tensor is not one of the known ones.",
+    "unknown_kernel": "There is no named kernel of that name.",
+    "unknown_bank": "There is no kernel bank of that name.",
+    "unknown_layer_type": "The layer type is not one of the known ones.",
+    "missing_value": "A value the rule needs was not given.",
+    "not_for_this_layer": "The setting does not apply to this kind of layer.",
+    # Pooling switches
+    "bad_indices": "The max-pooling switches must be integer positions inside the input plane.",
+    # Batch normalisation
+    "too_few_values": "Training needs more than one value per channel to form a variance.",
+    "negative_variance": "A variance can never be negative.",
+    "no_batches": "At least one batch is needed.",
+    # Kernels and generated tensors
+    "kernel_size_not_available": "That named kernel exists only in certain sizes.",
+    "even_kernel": "The kernel needs a centre cell, so its size must be odd.",
+    # Stacks of layers
+    "branch_mismatch": "The branches of a block give outputs that cannot be joined.",
+    "unit_outside": "The unit lies outside the layer's output.",
+}
+"""Every error code the engine raises, with a one-line English description (for translations)."""

@@ -19,14 +19,12 @@ PCG64 generator, which NumPy keeps stable across releases). Kinds:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from engine._checks import Array, integer
+from engine.errors import EngineError
 from engine.kernels import KERNEL_NAMES, named_kernel, replicate
-
-Array = NDArray[np.float64]
 
 RANDOM_KINDS = ("integers", "floats")
 CONSTANT_KINDS = ("zeros", "ones")
@@ -35,30 +33,27 @@ KINDS: tuple[str, ...] = (*RANDOM_KINDS, *CONSTANT_KINDS, *KERNEL_NAMES)
 MAX_SEED = 2**32 - 1
 
 
-def _check_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an int, got {value!r}")
-    return int(value)
-
-
 def _check_shape(shape: Sequence[int]) -> tuple[int, ...]:
     if isinstance(shape, str | bytes) or not isinstance(shape, Sequence | np.ndarray):
-        raise ValueError(f"shape must be a list of sizes such as [1, 1, 5, 5], got {shape!r}")
-    dims = tuple(_check_int(size, "every size in shape") for size in shape)
+        message = f"shape must be a list of sizes such as [1, 1, 5, 5], got {shape!r}"
+        raise EngineError("bad_shape", message, field="shape", value=repr(shape))
+    dims = tuple(integer(size, "every size in shape", field="shape") for size in shape)
     if not 1 <= len(dims) <= 4:
-        raise ValueError(f"shape {list(dims)} must have 1 to 4 sizes")
+        raise EngineError(
+            "bad_shape", f"shape {list(dims)} must have 1 to 4 sizes", field="shape", shape=dims
+        )
     for size in dims:
         if size < 1:
-            raise ValueError(f"shape {list(dims)} has size {size}; every size must be at least 1")
+            message = f"shape {list(dims)} has size {size}; every size must be at least 1"
+            raise EngineError("empty_dimension", message, field="shape", shape=dims)
     return dims
 
 
 def _kernel_weights(dims: tuple[int, ...], kind: str) -> Array:
     """(out, in, k, k) weights applying the named 2-D kernel to the channel mean."""
     if len(dims) != 4 or dims[2] != dims[3]:
-        raise ValueError(
-            f"kernel {kind!r} needs a square weight shape [out, in, k, k], got shape {list(dims)}"
-        )
+        message = f"kernel {kind!r} needs a square weight shape [out, in, k, k], got shape {list(dims)}"
+        raise EngineError("bad_shape", message, field="shape", shape=dims)
     out_channels, in_channels, size, _ = dims
     kernel = named_kernel(kind, size)
     return replicate(np.repeat(kernel[None], out_channels, axis=0), in_channels)
@@ -75,10 +70,13 @@ def generate(
     """
     dims = _check_shape(shape)
     if not isinstance(kind, str) or kind not in KINDS:
-        raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
-    seed = _check_int(seed, "seed")
+        raise EngineError(
+            "unknown_kind", f"kind {kind!r} is not one of {', '.join(KINDS)}", field="kind", value=repr(kind)
+        )
+    seed = integer(seed, "seed")
     if not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"seed {seed} must be between 0 and {MAX_SEED}")
+        message = f"seed {seed} must be between 0 and {MAX_SEED}"
+        raise EngineError("out_of_range", message, field="seed", value=seed, low=0, high=MAX_SEED)
     if kind == "zeros":
         return np.zeros(dims)
     if kind == "ones":
@@ -87,8 +85,14 @@ def generate(
     if kind == "floats":
         return rng.standard_normal(dims)
     if kind == "integers":
-        low, high = _check_int(low, "low"), _check_int(high, "high")
+        low, high = integer(low, "low"), integer(high, "high")
         if low > high:
-            raise ValueError(f"low {low} must not be greater than high {high}")
+            raise EngineError(
+                "out_of_range",
+                f"low {low} must not be greater than high {high}",
+                field="low",
+                low=low,
+                high=high,
+            )
         return rng.integers(low, high, size=dims, endpoint=True).astype(np.float64)
     return _kernel_weights(dims, kind)

@@ -26,6 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from engine._checks import integer, is_int, number
+from engine.errors import EngineError
+
 Kernel = NDArray[np.float64]
 
 MAX_KERNEL_SIZE = 31
@@ -33,16 +36,19 @@ MAX_BANK_COUNT = 64
 
 
 def _check_size(size: int, name: str, *, fixed: int | None = None, minimum: int = 1) -> int:
-    if isinstance(size, bool) or not isinstance(size, int | np.integer):
-        raise ValueError(f"size must be an int, got {size!r}")
-    size = int(size)
+    size = integer(size, "size")
     if fixed is not None and size != fixed:
-        raise ValueError(f"kernel {name!r} exists only in size {fixed}, got size {size}")
+        message = f"kernel {name!r} exists only in size {fixed}, got size {size}"
+        raise EngineError("kernel_size_not_available", message, field="size", size=size, sizes=[fixed])
     if size < minimum or size > MAX_KERNEL_SIZE:
-        raise ValueError(f"kernel {name!r} size {size} must be between {minimum} and {MAX_KERNEL_SIZE}")
+        message = f"kernel {name!r} size {size} must be between {minimum} and {MAX_KERNEL_SIZE}"
+        raise EngineError(
+            "out_of_range", message, field="size", value=size, low=minimum, high=MAX_KERNEL_SIZE
+        )
     if size % 2 == 0:
         # Every named kernel has a centre pixel, so that "same" padding keeps it aligned.
-        raise ValueError(f"kernel {name!r} size {size} must be odd, so that the kernel has a centre")
+        message = f"kernel {name!r} size {size} must be odd, so that the kernel has a centre"
+        raise EngineError("even_kernel", message, field="size", value=size)
     return size
 
 
@@ -141,11 +147,14 @@ def emboss(size: int = 3) -> Kernel:
 
 
 def _check_positive(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
+    value = number(value, name)
     if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} {value} must be a finite number greater than 0")
+        raise EngineError(
+            "must_be_positive",
+            f"{name} {value} must be a finite number greater than 0",
+            field=name,
+            value=value,
+        )
     return value
 
 
@@ -201,7 +210,8 @@ def named_kernel(name: str, size: int = 3) -> Kernel:
     try:
         make = _NAMED[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown kernel {name!r}; known kernels: {', '.join(KERNEL_NAMES)}") from None
+        message = f"unknown kernel {name!r}; known kernels: {', '.join(KERNEL_NAMES)}"
+        raise EngineError("unknown_kernel", message, field="kind", value=repr(name)) from None
     return make(size)
 
 
@@ -219,19 +229,19 @@ class KernelBank:
     kernels: Kernel | None
 
 
-BANK_NAMES: tuple[str, ...] = (
-    "sobel",
-    "prewitt",
-    "scharr",
-    "laplacian",
-    "blur",
-    "gaussian",
-    "sharpen",
-    "emboss",
-    "identity",
-    "gabor",
-    "random",
-)
+# Each fixed bank and the named kernels it stacks, one per output channel.
+_FIXED_BANKS: dict[str, tuple[str, ...]] = {
+    "sobel": ("sobel_x", "sobel_y"),
+    "prewitt": ("prewitt_x", "prewitt_y"),
+    "scharr": ("scharr_x", "scharr_y"),
+    "laplacian": ("laplacian",),
+    "blur": ("box_blur",),
+    "gaussian": ("gaussian",),
+    "sharpen": ("sharpen",),
+    "emboss": ("emboss",),
+    "identity": ("identity",),
+}
+BANK_NAMES: tuple[str, ...] = (*_FIXED_BANKS, "gabor", "random")
 
 
 def replicate(kernels: Kernel, in_channels: int) -> Kernel:
@@ -242,12 +252,13 @@ def replicate(kernels: Kernel, in_channels: int) -> Kernel:
 
 
 def _check_count(value: int, name: str, maximum: int | None = MAX_BANK_COUNT) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an int, got {value!r}")
+    value = integer(value, name)
     if value < 1 or (maximum is not None and value > maximum):
         upper = f" and at most {maximum}" if maximum is not None else ""
-        raise ValueError(f"{name} {value} must be at least 1{upper}")
-    return int(value)
+        message = f"{name} {value} must be at least 1{upper}"
+        code = "must_be_positive" if value < 1 else "out_of_range"
+        raise EngineError(code, message, field=name, value=value, low=1, high=maximum)
+    return value
 
 
 def gabor_bank(
@@ -271,8 +282,10 @@ def random_bank(in_channels: int, count: int = 8, size: int = 3, seed: int = 0) 
     in_channels = _check_count(in_channels, "in_channels", maximum=None)
     count = _check_count(count, "count")
     size = _check_size(size, "random")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if not is_int(seed) or seed < 0:
+        raise EngineError(
+            "not_an_int", f"seed must be a non-negative int, got {seed!r}", field="seed", value=repr(seed)
+        )
     rng = np.random.default_rng(int(seed))
     std = math.sqrt(2.0 / (in_channels * size * size))
     weights = rng.standard_normal((count, in_channels, size, size)) * std
@@ -297,20 +310,15 @@ def kernel_bank(
     are ignored by the fixed banks, ``sigma`` is used by gaussian and gabor, ``wavelength`` by gabor.
     """
     in_channels = _check_count(in_channels, "in_channels", maximum=None)
-    labels: tuple[str, ...]
-    if name in ("sobel", "prewitt", "scharr"):
-        labels = (f"{name}_x", f"{name}_y")
-        kernels = np.stack([named_kernel(label, size) for label in labels])
-    elif name == "gaussian":
-        labels, kernels = ("gaussian",), gaussian(size, sigma)[None]
-    elif name == "blur":
-        labels, kernels = ("box_blur",), box_blur(size)[None]
-    elif name in ("laplacian", "sharpen", "emboss", "identity"):
-        labels, kernels = (name,), named_kernel(name, size)[None]
-    elif name == "gabor":
+    if name == "gabor":
         return gabor_bank(in_channels, count, size, sigma, wavelength)
-    elif name == "random":
+    if name == "random":
         return random_bank(in_channels, count, size, seed)
-    else:
-        raise ValueError(f"unknown kernel bank {name!r}; known banks: {', '.join(BANK_NAMES)}")
+    labels = _FIXED_BANKS.get(name) if isinstance(name, str) else None
+    if labels is None:
+        message = f"unknown kernel bank {name!r}; known banks: {', '.join(BANK_NAMES)}"
+        raise EngineError("unknown_bank", message, field="bank", value=repr(name))
+    kernels = np.stack(
+        [gaussian(size, sigma) if label == "gaussian" else named_kernel(label, size) for label in labels]
+    )
     return KernelBank(replicate(kernels, in_channels), labels, kernels)

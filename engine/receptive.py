@@ -21,37 +21,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from engine._checks import integer, is_int
 from engine.conv import conv2d_backward
+from engine.errors import EngineError
+from engine.layers import BatchNorm2d, Conv2d, FieldStep, MaxPool2d, SpatialLayer
 from engine.pool import avg_pool2d_backward
-from engine.shapes import OutputSize, conv_output_size, pool_output_size, resolve_conv_padding
+from engine.shapes import OutputSize, resolve_conv_padding
 
-LayerType = Literal["conv", "pool", "batch_norm"]
 Size = int | tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One conv, pool or batch-norm layer, square kernel. A pool's stride defaults to its kernel
-    (PyTorch). ``padding`` is the padding before (top, left); ``padding_after`` differs from it only
-    for conv's "same" with an even extent, which pads the smaller half first (PyTorch)."""
-
-    type: LayerType
-    kernel_size: int
-    stride: int
-    padding: int = 0
-    dilation: int = 1
-    padding_after: int | None = None
-    ceil_mode: bool = False
-
-    @property
-    def extent(self) -> int:
-        """k_eff = d*(k - 1) + 1: how many cells of the previous layer one window spans."""
-        return self.dilation * (self.kernel_size - 1) + 1
+LayerSpec = Mapping[str, Any] | SpatialLayer
 
 
 @dataclass(frozen=True)
@@ -59,7 +42,7 @@ class LayerField:
     """One layer's output size (with the working) and its receptive-field geometry."""
 
     index: int
-    layer: Layer
+    layer: FieldStep
     input_size: int
     output_size: int
     derivation: str
@@ -116,102 +99,118 @@ class UnitField:
     boxes: tuple[LayerBox, ...]
 
 
-def _integer(value: Any, name: str, minimum: int, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{where}: {name} must be an int, got {value!r}")
-    if value < minimum:
-        rule = "must be at least 1" if minimum == 1 else "must not be negative"
-        raise ValueError(f"{where}: {name} {value} {rule}")
-    return int(value)
+def _integer(value: Any, name: str, minimum: int, where: str, field: str | None = None) -> int:
+    try:
+        return integer(value, name, minimum, field=field)
+    except EngineError as error:
+        raise error.within(where) from None
 
 
-def parse_layer(spec: Mapping[str, Any] | Layer, index: int) -> Layer:
-    """A dict {"type", "kernel_size", "stride", "padding", "dilation", "ceil_mode"} -> Layer, checked.
-
-    conv's padding may be "same" (stride 1 only) or "valid", resolved here as PyTorch does; pool's
-    ``ceil_mode`` rounds its output size up. A batch_norm layer takes no geometry: 1x1, stride 1.
-    """
-    if isinstance(spec, Layer):
-        return spec
-    where = f"layer {index}"
+def _layer_kind(spec: Mapping[str, Any], where: str) -> str:
     kind = spec.get("type")
+    if kind not in ("conv", "pool", "batch_norm"):
+        message = f"{where}: type {kind!r} must be 'conv', 'pool' or 'batch_norm'"
+        raise EngineError("unknown_layer_type", message, field="type", value=repr(kind))
+    if kind != "batch_norm" and spec.get("kernel_size") is None:
+        raise EngineError(
+            "missing_value", f"{where}: kernel_size is required for {kind}", field="kernel_size"
+        )
+    return str(kind)
+
+
+def _padding(
+    spec: Mapping[str, Any], kind: str, kernel: int, stride: int, dilation: int, where: str
+) -> int | str:
+    """An int, or conv's "same" (stride 1 only) or "valid", checked as PyTorch does."""
+    padding = spec.get("padding", 0)
+    if not isinstance(padding, str):
+        return _integer(padding, "padding", 0, where)
+    if kind != "conv":
+        message = f"{where}: padding {padding!r} is for conv only; give pool an int"
+        raise EngineError("not_for_this_layer", message, field="padding", value=repr(padding))
+    try:
+        resolve_conv_padding(padding, (kernel, kernel), (stride, stride), (dilation, dilation))
+    except EngineError as error:
+        raise error.within(where) from None
+    return padding
+
+
+def parse_layer(spec: LayerSpec, index: int) -> SpatialLayer:
+    """A dict {"type", "kernel_size", "stride", "padding", "dilation", "ceil_mode"} -> a layer, checked.
+
+    "conv" is a :class:`~engine.layers.Conv2d` (padding may be "same", stride 1 only, or
+    "valid"), "pool" a :class:`~engine.layers.MaxPool2d` (stride defaults to the kernel size,
+    ``ceil_mode`` rounds its output size up), "batch_norm" a :class:`~engine.layers.BatchNorm2d`:
+    1x1, stride 1. Channels play no part in a receptive field, so every layer has one. A layer
+    of the vocabulary is taken as it is.
+    """
+    if not isinstance(spec, Mapping):
+        return spec
+    try:
+        return _parse(spec, index)
+    except EngineError as error:
+        raise error.at(f"layers[{index}].{error.field}") from None
+
+
+def _parse(spec: Mapping[str, Any], index: int) -> SpatialLayer:
+    """A layer spec checked; errors name the spec's key at fault."""
+    where = f"layer {index}"
+    kind = _layer_kind(spec, where)
     if kind == "batch_norm":
-        return Layer("batch_norm", 1, 1)
-    if kind not in ("conv", "pool"):
-        raise ValueError(f"{where}: type {kind!r} must be 'conv', 'pool' or 'batch_norm'")
-    if spec.get("kernel_size") is None:
-        raise ValueError(f"{where}: kernel_size is required for {kind}")
+        return BatchNorm2d(1)
     k = _integer(spec["kernel_size"], "kernel_size", 1, where)
     stride = spec.get("stride")
     s = (k if kind == "pool" else 1) if stride is None else _integer(stride, "stride", 1, where)
     d = _integer(spec.get("dilation", 1), "dilation", 1, where)
-    padding = spec.get("padding", 0)
-    after = None
-    if isinstance(padding, str):
-        if kind != "conv":
-            raise ValueError(f"{where}: padding {padding!r} is for conv only; give pool an int")
-        try:
-            p, after, _left, _right = resolve_conv_padding(padding, (k, k), (s, s), (d, d))
-        except ValueError as error:
-            raise ValueError(f"{where}: {error}") from None
-    else:
-        p = _integer(padding, "padding", 0, where)
+    padding = _padding(spec, kind, k, s, d, where)
     ceil_mode = spec.get("ceil_mode", False)
     if not isinstance(ceil_mode, bool):
-        raise ValueError(f"{where}: ceil_mode must be true or false, got {ceil_mode!r}")
+        message = f"{where}: ceil_mode must be true or false, got {ceil_mode!r}"
+        raise EngineError("not_a_flag", message, field="ceil_mode", value=repr(ceil_mode))
     if ceil_mode and kind != "pool":
-        raise ValueError(f"{where}: ceil_mode is for pool only")
-    return Layer(kind, k, s, p, d, None if after == p else after, ceil_mode)
+        raise EngineError("not_for_this_layer", f"{where}: ceil_mode is for pool only", field="ceil_mode")
+    if kind == "pool":
+        return MaxPool2d(k, s, int(padding), d, ceil_mode)
+    return Conv2d(1, 1, k, s, padding, d)
 
 
-def _output_size(layer: Layer, size: int, index: int) -> OutputSize:
+def _step(layer: SpatialLayer, size: int, index: int) -> tuple[FieldStep, OutputSize]:
+    """The layer's geometry along the rows of a square ``size`` x ``size`` input, and its output size."""
+    channels = layer.in_channels if isinstance(layer, Conv2d) else getattr(layer, "num_features", 1)
+    shape = (1, channels, size, size)
     try:
-        if layer.type == "batch_norm":
-            return OutputSize(size, f"{size} (unchanged)", True)
-        if layer.type == "pool":
-            return pool_output_size(
-                size, layer.kernel_size, layer.stride, layer.padding, layer.dilation, layer.ceil_mode
-            )
-        padding = layer.padding if layer.padding_after is None else (layer.padding, layer.padding_after)
-        return conv_output_size(size, layer.kernel_size, layer.stride, padding, layer.dilation)
-    except ValueError as error:
-        raise ValueError(f"layer {index} ({layer.type}, input {size}x{size}): {error}") from None
+        out = layer.output_sizes(shape)[0]
+        return layer.field_step(shape), out
+    except EngineError as error:
+        raise error.within(
+            f"layer {index} ({layer.FIELD_TYPE}, input {size}x{size})", f"layers[{index}]"
+        ) from None
 
 
 def input_sides(input_size: Size) -> tuple[int, int]:
     """An int side or an (H, W) pair -> (H, W), checked."""
     if isinstance(input_size, tuple):
         height, width = input_size
-        return _integer(height, "input height", 1, "input"), _integer(width, "input width", 1, "input")
-    side = _integer(input_size, "input size", 1, "input")
+        height = _integer(height, "input height", 1, "input", "input_height")
+        return height, _integer(width, "input width", 1, "input", "input_width")
+    side = _integer(input_size, "input size", 1, "input", "input_size")
     return side, side
 
 
-def receptive_fields(input_size: int, layers: Sequence[Mapping[str, Any] | Layer]) -> list[LayerField]:
+def receptive_fields(input_size: int, layers: Sequence[LayerSpec]) -> list[LayerField]:
     """Per layer along one axis of ``input_size`` pixels: output size (floor shown), receptive field,
     jump, start, field on the previous layer."""
-    size = _integer(input_size, "input size", 1, "input")
+    size = _integer(input_size, "input size", 1, "input", "input_size")
     field, jump, start = 1, 1, Fraction(0)
     result: list[LayerField] = []
     for index, spec in enumerate(layers):
-        layer = parse_layer(spec, index)
-        out = _output_size(layer, size, index)
+        layer, out = _step(parse_layer(spec, index), size, index)
         k_eff = layer.extent
         field += (k_eff - 1) * jump
         start += (Fraction(k_eff - 1, 2) - layer.padding) * jump
         jump *= layer.stride
         result.append(
-            LayerField(
-                index=index,
-                layer=layer,
-                input_size=size,
-                output_size=out.size,
-                derivation=out.derivation,
-                receptive_field=field,
-                jump=jump,
-                start=float(start),
-                field_on_previous=k_eff,
-            )
+            LayerField(index, layer, size, out.size, out.derivation, field, jump, float(start), k_eff)
         )
         size = out.size
     return result
@@ -222,9 +221,7 @@ def _clip(lo: int, hi: int, size: int) -> tuple[int, int] | None:
     return (lo, hi) if lo <= hi else None
 
 
-def unit_field(
-    input_size: Size, layers: Sequence[Mapping[str, Any] | Layer], layer: int, y: int, x: int
-) -> UnitField:
+def unit_field(input_size: Size, layers: Sequence[LayerSpec], layer: int, y: int, x: int) -> UnitField:
     """The input box of unit (y, x) of ``layer`` and its window on every earlier layer.
 
     ``input_size`` is the side of a square input or its (H, W); rows are walked over H, columns
@@ -239,12 +236,14 @@ def unit_field(
     height, width = input_sides(input_size)
     fields = receptive_fields(height, layers)
     columns = fields if width == height else receptive_fields(width, layers)
-    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(fields):
-        raise ValueError(f"unit layer {layer!r} must be a layer of the stack, 0 to {len(fields) - 1}")
+    if not is_int(layer) or not 0 <= layer < len(fields):
+        message = f"unit layer {layer!r} must be a layer of the stack, 0 to {len(fields) - 1}"
+        raise EngineError("out_of_range", message, field="unit", value=repr(layer), high=len(fields) - 1)
     f = fields[layer]
     n, m = f.output_size, columns[layer].output_size
     if not (0 <= y < n and 0 <= x < m):
-        raise ValueError(f"unit ({y}, {x}) is outside layer {layer}'s {n}x{m} output")
+        message = f"unit ({y}, {x}) is outside layer {layer}'s {n}x{m} output"
+        raise EngineError("unit_outside", message, field="unit", y=y, x=x, height=n, width=m)
     rows, cols = (y, y), (x, x)
     rows_c: tuple[int, int] | None = rows
     cols_c: tuple[int, int] | None = cols
@@ -272,7 +271,7 @@ def unit_field(
     )
 
 
-def _back(span: tuple[int, int], layer: Layer) -> tuple[int, int]:
+def _back(span: tuple[int, int], layer: FieldStep) -> tuple[int, int]:
     """The range of the previous layer that output range ``span`` of ``layer`` reads."""
     lo, hi = span
     return lo * layer.stride - layer.padding, hi * layer.stride - layer.padding + layer.extent - 1
@@ -286,16 +285,17 @@ def stacked_field(layer_count: int, kernel_size: int) -> int:
 def three_3x3_against_7x7(channels: int) -> dict[str, dict[str, int]]:
     """Three 3x3 layers against one 7x7, C channels in and out, weights without biases."""
     c = _integer(channels, "channels", 1, "comparison")
-    stack = receptive_fields(7, [{"type": "conv", "kernel_size": 3}] * 3)[-1].receptive_field
-    single = receptive_fields(7, [{"type": "conv", "kernel_size": 7}])[-1].receptive_field
+    small, large = Conv2d(c, c, 3, bias=False), Conv2d(c, c, 7, bias=False)
+    stack = receptive_fields(7, [small] * 3)[-1].receptive_field
+    single = receptive_fields(7, [large])[-1].receptive_field
     return {
-        "three_3x3": {"layers": 3, "receptive_field": stack, "weights": 3 * 3 * 3 * c * c},
-        "one_7x7": {"layers": 1, "receptive_field": single, "weights": 7 * 7 * c * c},
+        "three_3x3": {"layers": 3, "receptive_field": stack, "weights": 3 * small.parameter_count},
+        "one_7x7": {"layers": 1, "receptive_field": single, "weights": large.parameter_count},
     }
 
 
 def effective_receptive_field(
-    input_size: Size, layers: Sequence[Mapping[str, Any] | Layer], layer: int, y: int, x: int
+    input_size: Size, layers: Sequence[LayerSpec], layer: int, y: int, x: int
 ) -> NDArray[np.float64]:
     """|d unit / d input| with all-ones conv kernels and average pools, normalised to max 1.
 

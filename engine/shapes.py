@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from engine._checks import PairLike, non_negative_pair, pair, positive_pair
+from engine._checks import PairLike, integer, non_negative_pair, pair, positive_pair
+from engine.errors import EngineError
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class OutputSize:
     unvisited: tuple[int, ...] = ()
 
 
+def unchanged(size: int) -> OutputSize:
+    """The size of an axis a layer leaves as it is (batch norm, an activation)."""
+    return OutputSize(size, f"{size} (unchanged)", True)
+
+
 def _format_fraction(value: Fraction) -> str:
     """Show a rational as a short decimal: 99.5, 4.33..., 12."""
     if value.denominator == 1:
@@ -37,12 +43,7 @@ def _format_fraction(value: Fraction) -> str:
 
 
 def _check_scalar(value: int, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        rule = "must be at least 1" if minimum == 1 else "must not be negative"
-        raise ValueError(f"{name} {value} {rule}")
-    return value
+    return integer(value, name, minimum, field="input" if name == "input size" else name)
 
 
 def _pad_pair(padding: int | tuple[int, int]) -> tuple[int, int]:
@@ -96,7 +97,10 @@ def conv_output_size(
     padded = n + before + after
     if extent > padded:
         what = f"dilated kernel {extent} (kernel {k}, dilation {d})" if d > 1 else f"kernel {k}"
-        raise ValueError(f"{what} is larger than the padded input {padded}")
+        message = f"{what} is larger than the padded input {padded}"
+        raise EngineError(
+            "kernel_too_large", message, field="kernel_size", kernel=extent, padded_input=padded
+        )
     span = padded - extent
     value = Fraction(span, s) + 1
     size = span // s + 1
@@ -129,7 +133,8 @@ def pool_output_size(
     s = k if stride is None else _check_scalar(stride, "stride", 1)
     p = _check_scalar(padding, "padding", 0)
     if p > k // 2:
-        raise ValueError(f"pooling padding {p} must be at most half the kernel size {k} (that is {k // 2})")
+        message = f"pooling padding {p} must be at most half the kernel size {k} (that is {k // 2})"
+        raise EngineError("padding_too_large", message, field="padding", padding=p, kernel=k)
     floor_result = conv_output_size(input_size, k, s, p, dilation)
     if not ceil_mode or floor_result.exact:
         return floor_result
@@ -167,12 +172,19 @@ def conv_transpose_output_size(
     p = _check_scalar(padding, "padding", 0)
     op = _check_scalar(output_padding, "output_padding", 0)
     if op >= s and op >= d:
-        raise ValueError(
-            f"output_padding {op} must be smaller than either the stride {s} or the dilation {d}"
+        message = f"output_padding {op} must be smaller than either the stride {s} or the dilation {d}"
+        raise EngineError(
+            "output_padding_too_large",
+            message,
+            field="output_padding",
+            output_padding=op,
+            stride=s,
+            dilation=d,
         )
     size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
     if size < 1:
-        raise ValueError(f"padding {p} removes the whole output: the size would be {size}")
+        message = f"padding {p} removes the whole output: the size would be {size}"
+        raise EngineError("padding_removes_output", message, field="padding", padding=p, size=size)
     kernel_text = f"{d}*({k} - 1)" if d != 1 else f"({k} - 1)"
     op_text = f" + {op}" if op else ""
     derivation = f"({n} - 1)*{s} - 2*{p} + {kernel_text}{op_text} + 1 = {size}"
@@ -195,13 +207,15 @@ def resolve_conv_padding(
             return 0, 0, 0, 0
         if padding == "same":
             if stride != (1, 1):
-                raise ValueError(f"padding 'same' needs stride 1, got stride {stride}")
+                message = f"padding 'same' needs stride 1, got stride {stride}"
+                raise EngineError("same_needs_stride_1", message, field="padding", stride=stride)
             pads: list[int] = []
             for k, d in zip(kernel_size, dilation, strict=True):
                 total = d * (k - 1)
                 pads += [total // 2, total - total // 2]
             return pads[0], pads[1], pads[2], pads[3]
-        raise ValueError(f"padding {padding!r} must be an int, a pair, 'same' or 'valid'")
+        message = f"padding {padding!r} must be an int, a pair, 'same' or 'valid'"
+        raise EngineError("unknown_padding", message, field="padding", value=repr(padding))
     ph, pw = non_negative_pair(padding, "padding")
     return ph, ph, pw, pw
 

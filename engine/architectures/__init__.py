@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.architectures.layers import Row, State, walk_sequence
+from engine._checks import integer
 from engine.architectures.networks import ALEXNET, GOOGLENET, LENET5, VGG16, Network
 from engine.architectures.resnet import RESNET18, RESNET50, SE_RESNET50
+from engine.architectures.table import Row, walk_sequence
 
 NETWORKS: dict[str, Network] = {
     net.name: net for net in (LENET5, ALEXNET, VGG16, GOOGLENET, RESNET18, RESNET50, SE_RESNET50)
@@ -60,13 +61,10 @@ def architecture_table(name: str, input_size: int | None = None) -> Architecture
     """
     network = NETWORKS[name]
     size = network.default_input_size if input_size is None else input_size
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise ValueError(f"input_size must be an int, got {size!r}")
-    if size < 1:
-        raise ValueError(f"input_size {size} must be at least 1")
+    size = integer(size, "input_size", 1)
     shape = (network.in_channels, size, size)
-    start = Row("input", "input", shape, 0, 0, 1, 1)
-    _, rows = walk_sequence(network.layers, State(shape, 1, 1))
+    start = Row("input", "input", None, shape, 0, 0, 1, 1)
+    _, rows = walk_sequence(network.layers, start)
     return ArchitectureTable(network, size, (start, *rows))
 
 

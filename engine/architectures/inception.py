@@ -27,66 +27,76 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.shapes import pool_output_size
+from engine._checks import Shape, integer
+from engine.errors import EngineError
+from engine.layers import Conv2d, MaxPool2d
 
-Shape = tuple[int, int, int]
+
+def _count(value: int, name: str) -> int:
+    return integer(value, name, 1, field=name.split(": ")[-1])
 
 
-def _count(value: int, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} {value} must be at least {minimum}")
-    return value
+class _Totals:
+    """Weights, biases and MACs of all the convolutions in ``convs``, each counted by its layer."""
+
+    @property
+    def convs(self) -> tuple[ConvCost, ...]:
+        raise NotImplementedError
+
+    @property
+    def weights(self) -> int:
+        return sum(c.conv.parameter_count for c in self.convs)
+
+    @property
+    def biases(self) -> int:
+        """The biases the convolutions would have (reported apart, for the count with biases)."""
+        return sum(c.conv.out_channels for c in self.convs)
+
+    @property
+    def macs(self) -> int:
+        return sum(c.conv.macs(c.input_shape) for c in self.convs)
+
+    def totals(self) -> dict[str, int]:
+        return {"weights": self.weights, "biases": self.biases, "macs": self.macs}
+
+    def sums(self) -> dict[str, int]:
+        """weights, biases, params_with_biases and macs, as the JSON shows them."""
+        weights, biases = self.weights, self.biases
+        return {
+            "weights": weights,
+            "biases": biases,
+            "params_with_biases": weights + biases,
+            "macs": self.macs,
+        }
 
 
 @dataclass(frozen=True)
-class ConvCost:
-    """One stride-1 "same" convolution: weight tensor (out_channels, in_channels, k, k)."""
+class ConvCost(_Totals):
+    """One stride-1 "same" convolution without bias, on an (in_channels, height, width) input."""
 
     name: str
-    kernel_size: int
-    in_channels: int
-    out_channels: int
+    conv: Conv2d
     height: int
     width: int
 
     @property
+    def convs(self) -> tuple[ConvCost, ...]:
+        return (self,)
+
+    @property
+    def input_shape(self) -> Shape:
+        return self.conv.in_channels, self.height, self.width
+
+    @property
     def factors(self) -> tuple[int, int, int, int]:
         """(k, k, C_in, C_out): the product written out, as in 3x3x192x128."""
-        return (self.kernel_size, self.kernel_size, self.in_channels, self.out_channels)
-
-    @property
-    def weights(self) -> int:
-        return self.kernel_size**2 * self.in_channels * self.out_channels
-
-    @property
-    def biases(self) -> int:
-        return self.out_channels
-
-    @property
-    def macs(self) -> int:
-        return self.weights * self.height * self.width
-
-    @property
-    def output_shape(self) -> Shape:
-        return (self.out_channels, self.height, self.width)
+        return (*self.conv.kernel, self.conv.in_channels, self.conv.out_channels)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "type": "conv",
-            "kernel_size": self.kernel_size,
-            "stride": 1,
-            "padding": self.kernel_size // 2,
-            "in_channels": self.in_channels,
-            "out_channels": self.out_channels,
-            "factors": list(self.factors),
-            "weights": self.weights,
-            "biases": self.biases,
-            "macs": self.macs,
-            "output_shape": list(self.output_shape),
-        }
+        k, _, in_channels, out_channels = self.factors
+        layer = {"name": self.name, "type": "conv", "kernel_size": k, "stride": 1, "padding": k // 2}
+        layer |= {"in_channels": in_channels, "out_channels": out_channels, "factors": list(self.factors)}
+        return layer | self.totals() | {"output_shape": list(self.conv.output_shape(self.input_shape))}
 
 
 def same_conv(
@@ -95,55 +105,40 @@ def same_conv(
     """A stride-1 convolution padded by k // 2, checked to keep H x W (so k must be odd)."""
     k = _count(kernel_size, f"{name}: kernel_size")
     if k % 2 == 0:
-        raise ValueError(f"{name}: kernel_size {k} must be odd for 'same' padding k // 2 to keep the size")
+        message = f"{name}: kernel_size {k} must be odd for 'same' padding k // 2 to keep the size"
+        raise EngineError("even_kernel", message, field="kernel_size", value=k)
     # (N + 2*(k // 2) - k) / 1 + 1 = N for odd k: the output keeps H x W.
-    return ConvCost(
-        name,
-        k,
+    conv = Conv2d(
         _count(in_channels, f"{name}: in_channels"),
         _count(out_channels, f"{name}: out_channels"),
-        height,
-        width,
+        k,
+        padding=k // 2,
+        bias=False,
     )
+    return ConvCost(name, conv, height, width)
 
 
 @dataclass(frozen=True)
-class Branch:
+class Branch(_Totals):
     """One branch of an inception module: its layers in order, and what it adds to the concatenation."""
 
     name: str
-    convs: tuple[ConvCost, ...]
+    layers: tuple[ConvCost, ...]
     pool: dict[str, Any] | None  # the 3x3 max pool of the pooling branch, or None
     out_channels: int
 
     @property
-    def weights(self) -> int:
-        return sum(c.weights for c in self.convs)
-
-    @property
-    def biases(self) -> int:
-        return sum(c.biases for c in self.convs)
-
-    @property
-    def macs(self) -> int:
-        return sum(c.macs for c in self.convs)
+    def convs(self) -> tuple[ConvCost, ...]:
+        return self.layers
 
     def to_dict(self) -> dict[str, Any]:
         layers: list[dict[str, Any]] = [self.pool] if self.pool else []
         layers += [c.to_dict() for c in self.convs]
-        return {
-            "name": self.name,
-            "layers": layers,
-            "out_channels": self.out_channels,
-            "weights": self.weights,
-            "biases": self.biases,
-            "params_with_biases": self.weights + self.biases,
-            "macs": self.macs,
-        }
+        return {"name": self.name, "layers": layers, "out_channels": self.out_channels, **self.sums()}
 
 
 @dataclass(frozen=True)
-class ModuleCost:
+class ModuleCost(_Totals):
     """A set of parallel branches on one (C, H, W) input, concatenated along the channels."""
 
     input_shape: Shape
@@ -152,16 +147,8 @@ class ModuleCost:
     use_pool_projection: bool
 
     @property
-    def weights(self) -> int:
-        return sum(b.weights for b in self.branches)
-
-    @property
-    def biases(self) -> int:
-        return sum(b.biases for b in self.branches)
-
-    @property
-    def macs(self) -> int:
-        return sum(b.macs for b in self.branches)
+    def convs(self) -> tuple[ConvCost, ...]:
+        return tuple(conv for branch in self.branches for conv in branch.convs)
 
     @property
     def output_channels(self) -> int:
@@ -176,13 +163,27 @@ class ModuleCost:
             "use_reductions": self.use_reductions,
             "use_pool_projection": self.use_pool_projection,
             "branches": [b.to_dict() for b in self.branches],
-            "weights": self.weights,
-            "biases": self.biases,
-            "params_with_biases": self.weights + self.biases,
-            "macs": self.macs,
+            **self.sums(),
             "output_channels": self.output_channels,
             "output_shape": list(self.output_shape),
         }
+
+
+def _pool_layer(c: int, h: int, w: int) -> dict[str, Any]:
+    """The pooling branch's 3x3 max pool, stride 1, padding 1: it keeps the input's shape."""
+    pool = MaxPool2d(3, 1, 1)
+    return {
+        "name": "pool",
+        "type": "max_pool",
+        "kernel_size": 3,
+        "stride": 1,
+        "padding": 1,
+        "in_channels": c,
+        "out_channels": c,
+        "weights": 0,
+        "macs": 0,
+        "output_shape": list(pool.output_shape((c, h, w))),
+    }
 
 
 def inception_module(
@@ -210,21 +211,18 @@ def inception_module(
     ``kernel_5x5`` is 5 as in the paper (torchvision's GoogLeNet uses 3 there).
     Every count must be at least 1, whether or not its layer is used.
     """
-    h = _count(height, "height")
-    w = _count(width, "width")
-    c = _count(in_channels, "in_channels")
-    counts = {
-        "ch1x1": ch1x1,
-        "ch3x3red": ch3x3red,
-        "ch3x3": ch3x3,
-        "ch5x5red": ch5x5red,
-        "ch5x5": ch5x5,
-        "pool_proj": pool_proj,
-    }
-    n = {name: _count(value, name) for name, value in counts.items()}
-    for flag, name in ((use_reductions, "use_reductions"), (use_pool_projection, "use_pool_projection")):
+    h, w, c = _count(height, "height"), _count(width, "width"), _count(in_channels, "in_channels")
+    counts = (ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj)
+    names = ("ch1x1", "ch3x3red", "ch3x3", "ch5x5red", "ch5x5", "pool_proj")
+    n = {name: _count(value, name) for name, value in zip(names, counts, strict=True)}
+    flags: tuple[tuple[object, str], ...] = (
+        (use_reductions, "use_reductions"),
+        (use_pool_projection, "use_pool_projection"),
+    )
+    for flag, name in flags:
         if not isinstance(flag, bool):
-            raise ValueError(f"{name} must be true or false, got {flag!r}")
+            message = f"{name} must be true or false, got {flag!r}"
+            raise EngineError("not_a_flag", message, field=name, value=repr(flag))
     k5 = _count(kernel_5x5, "kernel_5x5")
 
     def reduced(label: str, k: int, red: int, out: int) -> tuple[ConvCost, ...]:
@@ -232,24 +230,12 @@ def inception_module(
             return (same_conv(f"{label}", k, c, out, h, w),)
         return (same_conv(f"{label}_reduce", 1, c, red, h, w), same_conv(label, k, red, out, h, w))
 
-    pool = {
-        "name": "pool",
-        "type": "max_pool",
-        "kernel_size": 3,
-        "stride": 1,
-        "padding": 1,
-        "in_channels": c,
-        "out_channels": c,
-        "weights": 0,
-        "macs": 0,
-        "output_shape": [c, pool_output_size(h, 3, 1, 1).size, pool_output_size(w, 3, 1, 1).size],
-    }
     proj = (same_conv("pool_proj", 1, c, n["pool_proj"], h, w),) if use_pool_projection else ()
     branches = (
         Branch("1x1", (same_conv("1x1", 1, c, n["ch1x1"], h, w),), None, n["ch1x1"]),
         Branch("3x3", reduced("3x3", 3, n["ch3x3red"], n["ch3x3"]), None, n["ch3x3"]),
         Branch("5x5", reduced("5x5", k5, n["ch5x5red"], n["ch5x5"]), None, n["ch5x5"]),
-        Branch("pool", proj, pool, n["pool_proj"] if use_pool_projection else c),
+        Branch("pool", proj, _pool_layer(c, h, w), n["pool_proj"] if use_pool_projection else c),
     )
     return ModuleCost((c, h, w), branches, use_reductions, use_pool_projection)
 
@@ -274,16 +260,24 @@ def inception_comparison(**counts: Any) -> list[dict[str, Any]]:
             "design": key,
             "use_reductions": module.use_reductions,
             "use_pool_projection": module.use_pool_projection,
-            "weights": module.weights,
-            "biases": module.biases,
-            "params_with_biases": module.weights + module.biases,
-            "macs": module.macs,
+            **module.sums(),
             "output_channels": module.output_channels,
             "output_shape": list(module.output_shape),
             "weights_ratio": round(module.weights / naive, 4),
         }
         for key, module in modules
     ]
+
+
+@dataclass(frozen=True)
+class _Stack(_Totals):
+    """Convolutions one after another."""
+
+    layers: tuple[ConvCost, ...]
+
+    @property
+    def convs(self) -> tuple[ConvCost, ...]:
+        return self.layers
 
 
 def bottleneck_comparison(height: int, width: int, channels: int, bottleneck: int) -> dict[str, Any]:
@@ -305,9 +299,7 @@ def bottleneck_comparison(height: int, width: int, channels: int, bottleneck: in
     for key, convs in stacks.items():
         result[key] = {
             "layers": [conv.to_dict() for conv in convs],
-            "weights": sum(conv.weights for conv in convs),
-            "biases": sum(conv.biases for conv in convs),
-            "macs": sum(conv.macs for conv in convs),
+            **_Stack(convs).totals(),
             "output_shape": [c, h, w],
         }
     result["weights_ratio"] = round(result["bottleneck"]["weights"] / result["plain"]["weights"], 4)

@@ -8,15 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.architectures.layers import (
-    AdaptiveAvgPool,
-    BatchNorm,
-    Conv,
-    Inception,
-    Layer,
-    Linear,
-    Pool,
-)
+from engine.architectures.table import Entry, Inception, Named
+from engine.layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, LazyLinear, Linear, MaxPool2d
 
 
 @dataclass(frozen=True)
@@ -26,7 +19,7 @@ class Network:
     description: str
     in_channels: int
     default_input_size: int
-    layers: tuple[Layer, ...]
+    layers: tuple[Entry, ...]
 
 
 LENET5 = Network(
@@ -40,13 +33,14 @@ LENET5 = Network(
     1,
     32,
     (
-        Conv("conv1", 6, 5, activation="tanh"),
-        Pool("pool1", 2, mode="avg"),
-        Conv("conv2", 16, 5, activation="tanh"),
-        Pool("pool2", 2, mode="avg"),
-        Linear("fc3", 120, activation="tanh"),
-        Linear("fc4", 84, activation="tanh"),
-        Linear("fc5", 10, activation=None),
+        Named("conv1", Conv2d(1, 6, 5), "tanh"),
+        Named("pool1", AvgPool2d(2)),
+        Named("conv2", Conv2d(6, 16, 5), "tanh"),
+        Named("pool2", AvgPool2d(2)),
+        # 16 * 5 * 5 features at 32x32; the table also walks other input sizes.
+        Named("fc3", LazyLinear(120), "tanh"),
+        Named("fc4", Linear(120, 84), "tanh"),
+        Named("fc5", Linear(84, 10)),
     ),
 )
 
@@ -60,27 +54,30 @@ ALEXNET = Network(
     3,
     224,
     (
-        Conv("conv1", 64, 11, stride=4, padding=2),
-        Pool("pool1", 3, 2),
-        Conv("conv2", 192, 5, padding=2),
-        Pool("pool2", 3, 2),
-        Conv("conv3", 384, 3, padding=1),
-        Conv("conv4", 256, 3, padding=1),
-        Conv("conv5", 256, 3, padding=1),
-        Pool("pool5", 3, 2),
-        AdaptiveAvgPool("avgpool", 6),
-        Linear("fc6", 4096),
-        Linear("fc7", 4096),
-        Linear("fc8", 1000, activation=None),
+        Named("conv1", Conv2d(3, 64, 11, stride=4, padding=2), "relu"),
+        Named("pool1", MaxPool2d(3, 2)),
+        Named("conv2", Conv2d(64, 192, 5, padding=2), "relu"),
+        Named("pool2", MaxPool2d(3, 2)),
+        Named("conv3", Conv2d(192, 384, 3, padding=1), "relu"),
+        Named("conv4", Conv2d(384, 256, 3, padding=1), "relu"),
+        Named("conv5", Conv2d(256, 256, 3, padding=1), "relu"),
+        Named("pool5", MaxPool2d(3, 2)),
+        Named("avgpool", AdaptiveAvgPool2d(6)),
+        Named("fc6", Linear(256 * 6 * 6, 4096), "relu"),
+        Named("fc7", Linear(4096, 4096), "relu"),
+        Named("fc8", Linear(4096, 1000)),
     ),
 )
 
 
-def _vgg16_features() -> tuple[Layer, ...]:
-    layers: list[Layer] = []
+def _vgg16_features() -> tuple[Entry, ...]:
+    layers: list[Entry] = []
+    in_channels = 3
     for stage, (channels, count) in enumerate(((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)), start=1):
-        layers += [Conv(f"conv{stage}_{i}", channels, 3, padding=1) for i in range(1, count + 1)]
-        layers.append(Pool(f"pool{stage}", 2, 2))
+        for i in range(1, count + 1):
+            layers.append(Named(f"conv{stage}_{i}", Conv2d(in_channels, channels, 3, padding=1), "relu"))
+            in_channels = channels
+        layers.append(Named(f"pool{stage}", MaxPool2d(2, 2)))
     return tuple(layers)
 
 
@@ -95,33 +92,34 @@ VGG16 = Network(
     224,
     (
         *_vgg16_features(),
-        AdaptiveAvgPool("avgpool", 7),
-        Linear("fc6", 4096),
-        Linear("fc7", 4096),
-        Linear("fc8", 1000, activation=None),
+        Named("avgpool", AdaptiveAvgPool2d(7)),
+        Named("fc6", Linear(512 * 7 * 7, 4096), "relu"),
+        Named("fc7", Linear(4096, 4096), "relu"),
+        Named("fc8", Linear(4096, 1000)),
     ),
 )
 
 
 def _basic(
-    name: str, out_channels: int, kernel: int, stride: int = 1, padding: int = 0
-) -> tuple[Layer, Layer]:
+    name: str, in_channels: int, out_channels: int, kernel: int, stride: int = 1, padding: int = 0
+) -> tuple[Named, Named]:
     """torchvision's BasicConv2d: a convolution without bias, batch norm (eps 0.001), ReLU."""
     return (
-        Conv(f"{name}.conv", out_channels, kernel, stride, padding, bias=False, activation=None),
-        BatchNorm(f"{name}.bn", eps=0.001, activation="relu"),
+        Named(f"{name}.conv", Conv2d(in_channels, out_channels, kernel, stride, padding, bias=False)),
+        Named(f"{name}.bn", BatchNorm2d(out_channels, eps=0.001), "relu"),
     )
 
 
-def _inception(name: str, c1: int, c3r: int, c3: int, c5r: int, c5: int, pool_proj: int) -> Inception:
+def _inception(name: str, c: int, c1: int, c3r: int, c3: int, c5r: int, c5: int, pool_proj: int) -> Inception:
+    """torchvision's Inception(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj)."""
     return Inception(
         name,
         (
-            _basic("1x1", c1, 1),
-            (*_basic("3x3_reduce", c3r, 1), *_basic("3x3", c3, 3, padding=1)),
+            _basic("1x1", c, c1, 1),
+            (*_basic("3x3_reduce", c, c3r, 1), *_basic("3x3", c3r, c3, 3, padding=1)),
             # torchvision's "5x5" branch uses a 3x3 kernel (a known deviation kept for its weights).
-            (*_basic("5x5_reduce", c5r, 1), *_basic("5x5", c5, 3, padding=1)),
-            (Pool("pool", 3, 1, 1, ceil_mode=True), *_basic("pool_proj", pool_proj, 1)),
+            (*_basic("5x5_reduce", c, c5r, 1), *_basic("5x5", c5r, c5, 3, padding=1)),
+            (Named("pool", MaxPool2d(3, 1, 1, ceil_mode=True)), *_basic("pool_proj", c, pool_proj, 1)),
         ),
     )
 
@@ -136,23 +134,23 @@ GOOGLENET = Network(
     3,
     224,
     (
-        *_basic("conv1", 64, 7, 2, 3),
-        Pool("maxpool1", 3, 2, ceil_mode=True),
-        *_basic("conv2", 64, 1),
-        *_basic("conv3", 192, 3, padding=1),
-        Pool("maxpool2", 3, 2, ceil_mode=True),
-        _inception("inception3a", 64, 96, 128, 16, 32, 32),
-        _inception("inception3b", 128, 128, 192, 32, 96, 64),
-        Pool("maxpool3", 3, 2, ceil_mode=True),
-        _inception("inception4a", 192, 96, 208, 16, 48, 64),
-        _inception("inception4b", 160, 112, 224, 24, 64, 64),
-        _inception("inception4c", 128, 128, 256, 24, 64, 64),
-        _inception("inception4d", 112, 144, 288, 32, 64, 64),
-        _inception("inception4e", 256, 160, 320, 32, 128, 128),
-        Pool("maxpool4", 2, 2, ceil_mode=True),
-        _inception("inception5a", 256, 160, 320, 32, 128, 128),
-        _inception("inception5b", 384, 192, 384, 48, 128, 128),
-        AdaptiveAvgPool("avgpool", 1),
-        Linear("fc", 1000, activation=None),
+        *_basic("conv1", 3, 64, 7, 2, 3),
+        Named("maxpool1", MaxPool2d(3, 2, ceil_mode=True)),
+        *_basic("conv2", 64, 64, 1),
+        *_basic("conv3", 64, 192, 3, padding=1),
+        Named("maxpool2", MaxPool2d(3, 2, ceil_mode=True)),
+        _inception("inception3a", 192, 64, 96, 128, 16, 32, 32),
+        _inception("inception3b", 256, 128, 128, 192, 32, 96, 64),
+        Named("maxpool3", MaxPool2d(3, 2, ceil_mode=True)),
+        _inception("inception4a", 480, 192, 96, 208, 16, 48, 64),
+        _inception("inception4b", 512, 160, 112, 224, 24, 64, 64),
+        _inception("inception4c", 512, 128, 128, 256, 24, 64, 64),
+        _inception("inception4d", 512, 112, 144, 288, 32, 64, 64),
+        _inception("inception4e", 528, 256, 160, 320, 32, 128, 128),
+        Named("maxpool4", MaxPool2d(2, 2, ceil_mode=True)),
+        _inception("inception5a", 832, 256, 160, 320, 32, 128, 128),
+        _inception("inception5b", 832, 384, 192, 384, 48, 128, 128),
+        Named("avgpool", AdaptiveAvgPool2d(1)),
+        Named("fc", Linear(1024, 1000)),
     ),
 )

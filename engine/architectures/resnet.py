@@ -2,56 +2,51 @@
 
 from __future__ import annotations
 
-from engine.architectures.layers import (
-    AdaptiveAvgPool,
-    BatchNorm,
-    Conv,
-    Layer,
-    Linear,
-    Pool,
-    Residual,
-    SqueezeExcitation,
-)
 from engine.architectures.networks import Network
+from engine.architectures.table import Entry, Named, Residual, SqueezeExcitation
+from engine.layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d
 
 STAGE_WIDTHS = (64, 128, 256, 512)
 
 
-def _conv_bn(name: str, out: int, kernel: int, stride: int = 1, relu: bool = True) -> tuple[Layer, Layer]:
+def _conv_bn(
+    name: str, in_c: int, out: int, kernel: int, stride: int = 1, relu: bool = True
+) -> tuple[Named, Named]:
     return (
-        Conv(f"conv{name}", out, kernel, stride, kernel // 2, bias=False, activation=None),
-        BatchNorm(f"bn{name}", activation="relu" if relu else None),
+        Named(f"conv{name}", Conv2d(in_c, out, kernel, stride, kernel // 2, bias=False)),
+        Named(f"bn{name}", BatchNorm2d(out), "relu" if relu else None),
     )
 
 
-def _shortcut(out: int, stride: int, needed: bool) -> tuple[Layer, ...]:
-    if not needed:
+def _shortcut(in_c: int, out: int, stride: int) -> tuple[Entry, ...]:
+    """A 1x1 projection with batch norm where the shape changes, else the identity."""
+    if stride == 1 and in_c == out:
         return ()
-    return (Conv("conv", out, 1, stride, bias=False, activation=None), BatchNorm("bn"))
+    return (Named("conv", Conv2d(in_c, out, 1, stride, bias=False)), Named("bn", BatchNorm2d(out)))
 
 
 def _basic_block(name: str, in_c: int, width: int, stride: int) -> Residual:
-    main = (*_conv_bn("1", width, 3, stride), *_conv_bn("2", width, 3, relu=False))
-    return Residual(name, main, _shortcut(width, stride, stride != 1 or in_c != width))
+    main = (*_conv_bn("1", in_c, width, 3, stride), *_conv_bn("2", width, width, 3, relu=False))
+    return Residual(name, main, _shortcut(in_c, width, stride))
 
 
 def _bottleneck(name: str, in_c: int, width: int, stride: int, se: bool) -> Residual:
     out = 4 * width
-    main: tuple[Layer, ...] = (
-        *_conv_bn("1", width, 1),
-        *_conv_bn("2", width, 3, stride),  # v1.5: the stride sits on the 3x3, not on the first 1x1
-        *_conv_bn("3", out, 1, relu=False),
+    main: tuple[Entry, ...] = (
+        *_conv_bn("1", in_c, width, 1),
+        *_conv_bn("2", width, width, 3, stride),  # v1.5: the stride sits on the 3x3, not on the first 1x1
+        *_conv_bn("3", width, out, 1, relu=False),
     )
     if se:
         main += (SqueezeExcitation("se", 16),)
-    return Residual(name, main, _shortcut(out, stride, stride != 1 or in_c != out))
+    return Residual(name, main, _shortcut(in_c, out, stride))
 
 
-def _resnet(blocks: tuple[int, ...], bottleneck: bool, se: bool = False) -> tuple[Layer, ...]:
-    layers: list[Layer] = [
-        Conv("conv1", 64, 7, 2, 3, bias=False, activation=None),
-        BatchNorm("bn1", activation="relu"),
-        Pool("maxpool", 3, 2, 1),
+def _resnet(blocks: tuple[int, ...], bottleneck: bool, se: bool = False) -> tuple[Entry, ...]:
+    layers: list[Entry] = [
+        Named("conv1", Conv2d(3, 64, 7, 2, 3, bias=False)),
+        Named("bn1", BatchNorm2d(64), "relu"),
+        Named("maxpool", MaxPool2d(3, 2, 1)),
     ]
     in_c = 64
     for stage, (width, count) in enumerate(zip(STAGE_WIDTHS, blocks, strict=True), start=1):
@@ -64,7 +59,7 @@ def _resnet(blocks: tuple[int, ...], bottleneck: bool, se: bool = False) -> tupl
             else:
                 layers.append(_basic_block(name, in_c, width, stride))
                 in_c = width
-    layers += [AdaptiveAvgPool("avgpool", 1), Linear("fc", 1000, activation=None)]
+    layers += [Named("avgpool", AdaptiveAvgPool2d(1)), Named("fc", Linear(in_c, 1000))]
     return tuple(layers)
 
 

@@ -13,9 +13,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.frames._common import Frame
-
-Array = NDArray[np.float64]
+from engine._checks import Array
+from engine.frames.cells import Frame
 
 
 def _zeros(shape: Sequence[int]) -> tuple[Array, bool]:
@@ -125,29 +124,34 @@ def replay_avg_pool2d_backward(frames: Iterable[Frame], input_shape: Sequence[in
     return _restore(grad, unbatched)
 
 
+def _channel_replay(
+    frames: Iterable[Frame],
+    input_shape: Sequence[int],
+    stage: str,
+    per_channel: tuple[str, str],
+    element: str,
+) -> tuple[Array, Array, Array]:
+    """(planes (N, C, H, W), two (C,) vectors): each ``stage`` frame gives its channel's two values,
+    every other frame one element."""
+    planes = np.zeros(tuple(input_shape))
+    first, second = np.zeros(input_shape[1]), np.zeros(input_shape[1])
+    for f in frames:
+        if f["stage"] == stage:
+            first[f["channel"]], second[f["channel"]] = f[per_channel[0]], f[per_channel[1]]
+        else:
+            planes[f["n"], f["channel"], f["y"], f["x"]] = f[element]
+    return planes, first, second
+
+
 def replay_batch_norm(frames: Iterable[Frame], input_shape: Sequence[int]) -> tuple[Array, Array, Array]:
     """(output (N, C, H, W), new running_mean (C,), new running_var (C,)) from batch-norm frames."""
-    out = np.zeros(tuple(input_shape))
-    running_mean, running_var = np.zeros(input_shape[1]), np.zeros(input_shape[1])
-    for f in frames:
-        if f["stage"] == "statistics":
-            running_mean[f["channel"]] = f["running_mean_after"]
-            running_var[f["channel"]] = f["running_var_after"]
-        else:
-            out[f["n"], f["channel"], f["y"], f["x"]] = f["output"]
-    return out, running_mean, running_var
+    return _channel_replay(
+        frames, input_shape, "statistics", ("running_mean_after", "running_var_after"), "output"
+    )
 
 
 def replay_batch_norm_backward(
     frames: Iterable[Frame], input_shape: Sequence[int]
 ) -> tuple[Array, Array, Array]:
     """(grad_input (N, C, H, W), grad_weight (C,), grad_bias (C,)) from batch-norm backward frames."""
-    grad_input = np.zeros(tuple(input_shape))
-    grad_weight, grad_bias = np.zeros(input_shape[1]), np.zeros(input_shape[1])
-    for f in frames:
-        if f["stage"] == "sums":
-            grad_weight[f["channel"]] = f["grad_weight"]
-            grad_bias[f["channel"]] = f["grad_bias"]
-        else:
-            grad_input[f["n"], f["channel"], f["y"], f["x"]] = f["grad_input"]
-    return grad_input, grad_weight, grad_bias
+    return _channel_replay(frames, input_shape, "sums", ("grad_weight", "grad_bias"), "grad_input")

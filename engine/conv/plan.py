@@ -1,0 +1,257 @@
+"""The plans of the convolution family: every rule of conv2d and conv_transpose2d, from shapes alone.
+
+A plan is built from the arrays' shapes and the operation's settings, before any arithmetic, by
+:func:`engine.conv.api.conv_plan` or :func:`engine.conv.api.transpose_plan` (beside the
+functions that take the same arguments), from the checks here; it is the only place those are
+checked. It then knows everything a caller may want to judge before
+running: the output shape and how each axis was reached, the multiply-adds, the elements the
+fast path allocates, and how many frames the step-by-step versions yield. The fast path, the
+loop reference and the frame generators all take a plan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine._checks import (
+    IntPair,
+    Pads,
+    Shape,
+    int_shape,
+    is_int,
+)
+from engine.conv.im2col import Correlation, correlation_of
+from engine.errors import EngineError
+from engine.shapes import OutputSize, conv_output_size
+
+
+@dataclass(frozen=True)
+class _ChannelPlan:
+    """What conv2d and conv_transpose2d plans share: input (N, C, H, W), output (N, O, oH, oW).
+
+    ``batched`` says whether the caller's input had the batch axis (a (C, H, W) input gives a
+    (O, oH, oW) output); ``bias`` whether a bias is added.
+    """
+
+    batch: int
+    in_channels: int
+    height: int
+    width: int
+    out_channels: int
+    groups: int
+    kernel: IntPair
+    stride: IntPair
+    dilation: IntPair
+    rows: OutputSize
+    cols: OutputSize
+    batched: bool
+    bias: bool
+
+    @property
+    def in_per_group(self) -> int:
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        return self.out_channels // self.groups
+
+    @property
+    def out_height(self) -> int:
+        return self.rows.size
+
+    @property
+    def out_width(self) -> int:
+        return self.cols.size
+
+    @property
+    def output_size(self) -> tuple[OutputSize, OutputSize]:
+        """(rows, columns): each output axis with its derivation."""
+        return self.rows, self.cols
+
+    @property
+    def input_shape(self) -> Shape:
+        """The input's shape in the caller's rank."""
+        return (self.batch, self.in_channels, self.height, self.width)[0 if self.batched else 1 :]
+
+    @property
+    def output_shape(self) -> Shape:
+        """The output's shape in the input's rank: (N, O, oH, oW), or (O, oH, oW)."""
+        return (self.batch, self.out_channels, self.out_height, self.out_width)[0 if self.batched else 1 :]
+
+    @property
+    def work(self) -> int:
+        """Multiply-adds of the forward pass (see each plan)."""
+        raise NotImplementedError
+
+    @property
+    def backward_work(self) -> int:
+        """Multiply-adds of the backward pass: the input gradient and the weight gradient, one pass each."""
+        return 2 * self.work
+
+    @property
+    def checked_elements(self) -> int:
+        """Elements of the arrays checked for NaN and infinity (input, weight, bias): the check
+        allocates a mask as large as each."""
+        weight = self.out_channels * self.in_channels // self.groups * self.kernel[0] * self.kernel[1]
+        return self.batch * self.in_channels * self.height * self.width + weight + self.out_channels
+
+    def check_grad_output(self, shape: Sequence[int]) -> None:
+        """An upstream gradient has the forward output's shape, in the input's rank."""
+        expected = self.output_shape
+        if tuple(shape) != expected:
+            message = f"grad_output shape {tuple(shape)} does not match the output shape {expected}"
+            raise EngineError(
+                "shape_mismatch", message, field="grad_output", shape=tuple(shape), expected=expected
+            )
+
+
+@dataclass(frozen=True)
+class ConvPlan(_ChannelPlan):
+    """conv2d: input (N, C, H, W), weight (O, C/groups, kH, kW), bias (O,), output (N, O, oH, oW).
+
+    ``pads`` is (top, bottom, left, right); ``padding_mode`` says what the padding cells hold.
+    """
+
+    pads: Pads
+    padding_mode: str
+
+    @property
+    def padded_size(self) -> IntPair:
+        top, bottom, left, right = self.pads
+        return self.height + top + bottom, self.width + left + right
+
+    @property
+    def correlation(self) -> Correlation:
+        """How the kernel is laid over the padded input, for the im2col products."""
+        return correlation_of(self.padded_size, self.kernel, self.stride, self.dilation, self.groups)
+
+    @property
+    def work(self) -> int:
+        """Multiply-adds of the forward pass: every output value reads C/groups * kH * kW weights."""
+        return math.prod(self.output_shape) * self.in_per_group * self.kernel[0] * self.kernel[1]
+
+    @property
+    def memory_elements(self) -> int:
+        """Elements the forward pass allocates, of whatever dtype (an upper estimate): the masks of
+        the finite checks, the padded input, the output, and one im2col block with its product."""
+        padded = self.batch * self.in_channels * math.prod(self.padded_size)
+        output = self.batch * self.out_channels * self.out_height * self.out_width
+        block = self.correlation.block_elements(self.batch, self.in_channels)
+        product = block // (self.in_per_group * self.kernel[0] * self.kernel[1]) * self.out_per_group
+        return self.checked_elements + padded + output + block + product
+
+    @property
+    def backward_memory_elements(self) -> int:
+        """Elements the backward pass allocates: the forward's buffers, the gradient of the padded
+        input (twice for the stride-1 correlation, which pads the upstream gradient) and of the weight."""
+        grad_padded = self.batch * self.in_channels * math.prod(self.padded_size)
+        weights = self.out_channels * self.in_per_group * self.kernel[0] * self.kernel[1]
+        return self.memory_elements + 3 * grad_padded + weights
+
+    @property
+    def frame_count(self) -> int:
+        """Frames of conv2d_frames: one per output value."""
+        return self.batch * self.out_channels * self.out_height * self.out_width
+
+    @property
+    def backward_frame_count(self) -> int:
+        """Frames of conv2d_backward_frames: the input gradient, one per weight, one per bias.
+
+        With a non-zero padding mode the input gradient covers the whole padded plane and then
+        folds each padding cell back onto the cell it copies, one frame per padding cell.
+        """
+        planes = self.batch * self.in_channels
+        real = self.height * self.width
+        padded = math.prod(self.padded_size)
+        grad_input = planes * (real if self.padding_mode == "zeros" else 2 * padded - real)
+        grad_weight = self.out_channels * self.in_per_group * self.kernel[0] * self.kernel[1]
+        return grad_input + grad_weight + self.out_channels
+
+
+@dataclass(frozen=True)
+class TransposePlan(_ChannelPlan):
+    """conv_transpose2d: input (N, C, H, W), weight (C, O/groups, kH, kW), bias (O,), output (N, O, oH, oW).
+
+    ``padding`` crops (rows, columns) off each side of the full scatter, whose planes are
+    ``full_size``; ``output_padding`` adds rows and columns at the bottom and right.
+    """
+
+    padding: IntPair
+    output_padding: IntPair
+
+    @property
+    def full_size(self) -> IntPair:
+        """The uncropped output plane every input cell scatters into: (oH + 2*pH, oW + 2*pW)."""
+        return self.out_height + 2 * self.padding[0], self.out_width + 2 * self.padding[1]
+
+    @property
+    def correlation(self) -> Correlation:
+        """The correlation whose input gradient this transposed convolution is.
+
+        The full plane may hold more windows than the input has cells (output_padding >= stride
+        adds a row no input reaches), so the window grid is the input's size, not derived from it.
+        """
+        return Correlation(self.kernel, self.stride, self.dilation, self.groups, (self.height, self.width))
+
+    @property
+    def work(self) -> int:
+        """Multiply-adds: every input value times the O/groups * kH * kW weights it scatters."""
+        return math.prod(self.input_shape) * self.out_per_group * self.kernel[0] * self.kernel[1]
+
+    @property
+    def memory_elements(self) -> int:
+        """Elements the forward pass allocates, of whatever dtype (an upper estimate): the masks of
+        the finite checks, the full scatter planes, the cropped output, one block of columns."""
+        full = self.batch * self.out_channels * math.prod(self.full_size)
+        output = self.batch * self.out_channels * self.out_height * self.out_width
+        block = self.correlation.block_elements(self.batch, self.out_channels)
+        return self.checked_elements + 2 * full + output + block
+
+    @property
+    def frame_count(self) -> int:
+        """Frames of conv_transpose2d_frames: one scatter per input value, then one per output
+        channel and sample for the bias."""
+        scatters = self.batch * self.in_channels * self.height * self.width
+        return scatters + (self.batch * self.out_channels if self.bias else 0)
+
+
+def weight_dims(weight_shape: Sequence[int], layout: str) -> tuple[int, int, int, int]:
+    dims = int_shape(weight_shape, "weight shape", "weight")
+    if len(dims) != 4 or min(dims) < 1:
+        raise EngineError(
+            "bad_shape",
+            f"weight must have shape ({layout}, kH, kW) with every size at least 1, got shape {dims}",
+            field="weight",
+            shape=dims,
+        )
+    return dims[0], dims[1], dims[2], dims[3]
+
+
+def check_groups(groups: Any) -> int:
+    if not is_int(groups) or groups < 1:
+        code = "must_be_positive" if is_int(groups) else "not_an_int"
+        raise EngineError(
+            code, f"groups {groups!r} must be an int of at least 1", field="groups", value=repr(groups)
+        )
+    return int(groups)
+
+
+def check_split(in_channels: int, out_channels: int, g: int, out_axis: str) -> None:
+    """Both channel counts must split into the groups."""
+    if in_channels % g:
+        message = f"input channels {in_channels} are not divisible by groups {g}"
+        raise EngineError("not_divisible_by_groups", message, field="groups", channels=in_channels, groups=g)
+    if out_channels % g:
+        message = f"output channels {out_channels} ({out_axis}) are not divisible by groups {g}"
+        raise EngineError("not_divisible_by_groups", message, field="groups", channels=out_channels, groups=g)
+
+
+def conv_axis(size: int, kernel: int, stride: int, pads: IntPair, dilation: int) -> OutputSize:
+    """One output axis of a convolution; a kernel that does not fit is the weight's fault."""
+    try:
+        return conv_output_size(size, kernel, stride, pads, dilation)
+    except EngineError as error:
+        raise error.at("weight") from None
