@@ -7,17 +7,19 @@ and a code and a field, so that a caller can route the error without reading the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from engine.errors import EngineError
 
 Array = NDArray[np.floating[Any]]
 """A floating array of any precision: what every operation takes and returns."""
-IntArray = NDArray[np.intp]
+IntArray = NDArray[np.integer[Any]]
+"""An integer array of any width: index arrays the engine builds (intp), class indices a caller gives."""
 Shape = tuple[int, ...]
 IntPair = tuple[int, int]
 PairLike = int | Sequence[int]
@@ -54,6 +56,78 @@ def integer(value: Any, name: str, minimum: int | None = None, *, field: str | N
             minimum=minimum,
         )
     return int(value)
+
+
+def dimension(value: Any, ndim: int, name: str) -> int:
+    """An axis wrapped into [0, ndim) as torch wraps a dim: -1 is the last axis.
+
+    A 0-d array is treated as 1-d (dims -1 and 0 allowed), as torch treats scalars.
+    """
+    dim = integer(value, name)
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise EngineError(
+            "dim_out_of_range",
+            f"{name} {dim} is out of range for an array with {ndim} dimensions: "
+            f"it must be in [{-size}, {size - 1}]",
+            field=name,
+            value=dim,
+            low=-size,
+            high=size - 1,
+        )
+    return dim % size
+
+
+def number(value: Any, name: str) -> float:
+    """A finite real number (int or float, not a bool) as a float.
+
+    NaN is refused here once for every caller: it would pass every ``<`` check that follows.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise EngineError(
+            "not_a_number", f"{name} must be a number, got {value!r}", field=name, value=repr(value)
+        )
+    try:
+        result = float(value)
+    except OverflowError:  # an int beyond the float range
+        result = math.inf
+    if not math.isfinite(result):
+        raise EngineError(
+            "not_finite", f"{name} {value!r} must be a finite number", field=name, value=repr(value)
+        )
+    return result
+
+
+def non_negative(value: Any, name: str) -> float:
+    """A finite number at least 0 (learning rates, momenta, decays, epsilons)."""
+    result = number(value, name)
+    if result < 0:
+        raise EngineError(
+            "must_not_be_negative", f"{name} {value!r} must not be negative", field=name, value=result
+        )
+    return result
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A True/False switch; 0/1 and other stand-ins are refused so a typo cannot flip a mode."""
+    if not isinstance(value, bool | np.bool_):
+        raise EngineError(
+            "not_a_flag", f"{name} must be True or False, got {value!r}", field=name, value=repr(value)
+        )
+    return bool(value)
+
+
+def one_of(value: Any, options: Sequence[str], name: str, code: str) -> str:
+    """One of the named ``options``; ``code`` is the rule's name ("unknown_padding_mode")."""
+    if not isinstance(value, str) or value not in options:
+        raise EngineError(
+            code,
+            f"{name} {value!r} is not one of {', '.join(options)}",
+            field=name,
+            value=repr(value),
+            options=tuple(options),
+        )
+    return value
 
 
 def _not_a_pair(value: object, name: str) -> EngineError:
@@ -144,11 +218,9 @@ def check_vector(shape: Sequence[int] | None, length: int, name: str, what: str)
         )
 
 
-def as_float_array(value: Any, name: str) -> Array:
-    """Return ``value`` as a floating NumPy array, rejecting NaN and infinity.
-
-    Integer input becomes float64; float32/float64 keep their dtype, so "dtype follows the input".
-    """
+def numeric_array(value: Any, name: str) -> NDArray[Any]:
+    """``value`` as a NumPy array of numbers (bools count, as NumPy treats them); ragged lists,
+    strings and objects are refused."""
     try:
         arr = np.asarray(value)
     except ValueError:  # a ragged nested list, on NumPy versions that refuse it outright
@@ -157,6 +229,15 @@ def as_float_array(value: Any, name: str) -> Array:
         raise EngineError("not_numeric", f"{name} must be a rectangular array of numbers", field=name)
     if not np.issubdtype(arr.dtype, np.number) and arr.dtype != np.bool_:
         raise EngineError("not_numeric", f"{name} must contain numbers, got dtype {arr.dtype}", field=name)
+    return arr
+
+
+def as_float_array(value: Any, name: str) -> Array:
+    """Return ``value`` as a floating NumPy array, rejecting NaN and infinity.
+
+    Integer input becomes float64; float32/float64 keep their dtype, so "dtype follows the input".
+    """
+    arr = numeric_array(value, name)
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
@@ -164,6 +245,30 @@ def as_float_array(value: Any, name: str) -> Array:
             "not_finite", f"{name} contains NaN or infinity; every value must be finite", field=name
         )
     return arr
+
+
+def check_dtype(arr: NDArray[Any], kind: DTypeLike, name: str, code: str, rule: str) -> None:
+    """Refuse ``arr`` unless its dtype is of ``kind`` (np.integer, np.floating); ``rule`` says why."""
+    if not np.issubdtype(arr.dtype, kind):
+        raise EngineError(code, f"{name} has dtype {arr.dtype}; {rule}", field=name, dtype=str(arr.dtype))
+
+
+def check_rank(arr: NDArray[Any], ranks: Sequence[int], name: str, layout: str) -> None:
+    """Refuse ``arr`` unless it has one of ``ranks`` axes; ``layout`` names them, e.g. "(N, C)"."""
+    if arr.ndim not in ranks:
+        raise bad_shape(name, layout, arr.shape)
+
+
+def check_shape(arr: NDArray[Any], expected: Shape, name: str, why: str) -> None:
+    """Refuse ``arr`` unless its shape is ``expected``; ``why`` says where that shape comes from."""
+    if arr.shape != expected:
+        raise EngineError(
+            "shape_mismatch",
+            f"{name} must have shape {expected} ({why}), got shape {arr.shape}",
+            field=name,
+            expected=expected,
+            shape=arr.shape,
+        )
 
 
 def to_batched(value: Any, name: str = "input") -> tuple[Array, bool]:
@@ -181,32 +286,8 @@ def restore_rank(arr: Array, added_batch: bool) -> Array:
     return arr[0] if added_batch else arr
 
 
-def check_flag(value: object, name: str) -> bool:
-    """A True/False switch; 0/1 and other stand-ins are refused so a typo cannot flip a mode."""
-    if not isinstance(value, bool | np.bool_):
-        raise EngineError(
-            "not_a_flag", f"{name} must be True or False, got {value!r}", field=name, value=repr(value)
-        )
-    return bool(value)
-
-
-def number(value: Any, name: str) -> float:
-    """A real number (int or float, not a bool) as a float."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise EngineError(
-            "not_a_number", f"{name} must be a number, got {value!r}", field=name, value=repr(value)
-        )
-    return float(value)
-
-
 def check_padding_mode(padding_mode: str) -> None:
-    if padding_mode not in PADDING_MODES:
-        raise EngineError(
-            "unknown_padding_mode",
-            f"padding_mode {padding_mode!r} is not one of {', '.join(PADDING_MODES)}",
-            field="padding_mode",
-            value=repr(padding_mode),
-        )
+    one_of(padding_mode, PADDING_MODES, "padding_mode", "unknown_padding_mode")
 
 
 def check_pad_sizes(pads: Pads, height: int, width: int, padding_mode: str) -> None:

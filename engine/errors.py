@@ -64,16 +64,23 @@ CODES: dict[str, str] = {
     "not_a_flag": "The switch must be true or false.",
     "not_numeric": "The array must be a rectangular array of numbers.",
     "not_finite": "Every value of the array must be finite (no NaN, no infinity).",
+    "not_integer": "The array must hold integers (class indices are counted, never rounded).",
+    "not_float": "The array must be of a float dtype.",
+    "not_an_array": "The value must be a NumPy array.",
     # Ranges
     "must_be_positive": "The value must be at least the smallest allowed value (usually 1).",
     "must_not_be_negative": "The value must be 0 or more.",
     "out_of_range": "The value lies outside the range the rule allows.",
+    "dim_out_of_range": "The axis does not exist in an array of that many dimensions.",
+    "start_after_end": "The first axis to flatten comes after the last one.",
     # Shapes
     "bad_shape": "The array does not have the shape the operation needs.",
     "empty_dimension": "Every size of a shape must be at least 1.",
     "shape_mismatch": "Two arrays that must match in shape do not.",
     "channel_mismatch": "The weight's channels do not match the input's channels.",
     "not_divisible_by_groups": "The channels must divide evenly into the groups.",
+    "size_mismatch": "The gradient does not hold as many values as the shape it must take.",
+    "in_features_mismatch": "The input's last axis does not match the weight's number of input features.",
     # Windows and padding
     "kernel_too_large": "The (dilated) kernel is larger than the padded input.",
     "padding_too_large": "The padding is larger than the rule allows for this mode or kernel.",
@@ -90,6 +97,7 @@ CODES: dict[str, str] = {
     "unknown_kernel": "There is no named kernel of that name.",
     "unknown_bank": "There is no kernel bank of that name.",
     "unknown_layer_type": "The layer type is not one of the known ones.",
+    "unknown_reduction": "The reduction is not one of mean, sum, none.",
     "missing_value": "A value the rule needs was not given.",
     "not_for_this_layer": "The setting does not apply to this kind of layer.",
     # Pooling switches
@@ -104,5 +112,19 @@ CODES: dict[str, str] = {
     # Stacks of layers
     "branch_mismatch": "The branches of a block give outputs that cannot be joined.",
     "unit_outside": "The unit lies outside the layer's output.",
+    # The classifier head
+    "target_out_of_range": "Every target must be a class index from 0 to the number of classes minus 1.",
+    # Optimizers
+    "params_not_a_list": "The parameters must be given as a list of arrays.",
+    "empty_params": "An optimizer needs at least one parameter array.",
+    "read_only": "A parameter array must be writable, since the optimizer updates it in place.",
+    "duplicate_param": "The same array is given twice as a parameter.",
+    "grad_count_mismatch": "There must be one gradient (or None) per parameter.",
+    "betas_not_pair": "betas must be a pair (beta1, beta2).",
+    "beta_out_of_range": "Each of Adam's betas must be at least 0 and less than 1.",
+    "nesterov_needs_momentum": "Nesterov momentum needs a momentum above 0.",
+    "nesterov_needs_zero_dampening": "Nesterov momentum needs dampening 0.",
+    # Digit photos
+    "no_ink": "Nothing in the picture stands out from the paper as a digit's ink.",
 }
 """Every error code the engine raises, with a one-line English description (for translations)."""

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine._checks import Array, integer
+from engine._checks import Array, integer, one_of
 from engine.errors import EngineError
 from engine.kernels import KERNEL_NAMES, named_kernel, replicate
 
@@ -69,10 +69,7 @@ def generate(
     impossible (a 2x2 Sobel, a 5x5 Laplacian, a non-square kernel).
     """
     dims = _check_shape(shape)
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise EngineError(
-            "unknown_kind", f"kind {kind!r} is not one of {', '.join(KINDS)}", field="kind", value=repr(kind)
-        )
+    one_of(kind, KINDS, "kind", "unknown_kind")
     seed = integer(seed, "seed")
     if not 0 <= seed <= MAX_SEED:
         message = f"seed {seed} must be between 0 and {MAX_SEED}"

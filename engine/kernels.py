@@ -148,7 +148,7 @@ def emboss(size: int = 3) -> Kernel:
 
 def _check_positive(value: float, name: str) -> float:
     value = number(value, name)
-    if not math.isfinite(value) or value <= 0:
+    if value <= 0:
         raise EngineError(
             "must_be_positive",
             f"{name} {value} must be a finite number greater than 0",

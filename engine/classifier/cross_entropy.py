@@ -16,7 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from engine._arguments import Array, IntArray, check_rank, check_shape, float_array, integer_array, one_of
+from engine._checks import (
+    Array,
+    IntArray,
+    as_float_array,
+    check_dtype,
+    check_rank,
+    check_shape,
+    empty_dimension,
+    numeric_array,
+    one_of,
+)
 from engine.classifier.softmax import log_softmax, softmax
 from engine.errors import EngineError
 
@@ -24,15 +34,14 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _check_batch(logits: Any, targets: Any) -> tuple[Array, IntArray]:
-    """Logits (N, C) with N >= 1 and integer targets (N,), each in [0, C)."""
-    z = float_array(logits, "logits")
-    t = integer_array(targets, "targets")
+    """Logits (N, C) with N, C >= 1 and integer targets (N,), each in [0, C)."""
+    z = as_float_array(logits, "logits")
+    t: IntArray = numeric_array(targets, "targets")
+    check_dtype(t, np.integer, "targets", "not_integer", "class indices must be integers")
     check_rank(z, (2,), "logits", "(N, C)")
     check_rank(t, (1,), "targets", "(N,)")
-    if z.shape[0] == 0:
-        raise EngineError(
-            "empty_batch", "logits must hold at least one sample, got shape (0, C)", field="logits"
-        )
+    if min(z.shape) == 0:
+        raise empty_dimension("logits", z.shape)
     check_shape(t, (z.shape[0],), "targets", "one class index per row of logits")
     outside = (t < 0) | (t >= z.shape[1])
     if outside.any():
@@ -51,7 +60,7 @@ def _check_batch(logits: Any, targets: Any) -> tuple[Array, IntArray]:
 
 def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Array:
     """The loss: shape () for "mean" (averaged over N) and "sum", shape (N,) for "none"."""
-    one_of(reduction, REDUCTIONS, "reduction")
+    one_of(reduction, REDUCTIONS, "reduction", "unknown_reduction")
     z, t = _check_batch(logits, targets)
     losses = -log_softmax(z, axis=1)[np.arange(len(t)), t]
     if reduction == "none":
@@ -69,7 +78,7 @@ def cross_entropy_backward(
     "sum", an (N,) array for "none" (one per sample's loss); by default 1, that is, the gradient
     of the loss itself (for "none", of the sum of the per-sample losses).
     """
-    one_of(reduction, REDUCTIONS, "reduction")
+    one_of(reduction, REDUCTIONS, "reduction", "unknown_reduction")
     z, t = _check_batch(logits, targets)
     scale = _upstream(grad_output, reduction, len(t))
     grad = softmax(z, axis=1)
@@ -80,7 +89,7 @@ def cross_entropy_backward(
 def _upstream(grad_output: Any, reduction: str, samples: int) -> Array:
     """The upstream gradient as an (N, 1) column, with the 1/N of "mean" folded in."""
     expected = (samples,) if reduction == "none" else ()
-    grad = np.ones(expected) if grad_output is None else float_array(grad_output, "grad_output")
+    grad = np.ones(expected) if grad_output is None else as_float_array(grad_output, "grad_output")
     check_shape(grad, expected, "grad_output", f"the shape of the loss with reduction {reduction!r}")
     per_sample = np.broadcast_to(grad, (samples,)) / (samples if reduction == "mean" else 1)
     return per_sample[:, None]

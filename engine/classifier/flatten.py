@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engine._arguments import Array, dimension, float_array
+from engine._checks import Array, as_float_array, dimension, int_shape
 from engine.errors import EngineError
 
 
@@ -42,7 +42,7 @@ def flatten(input: Any, start_dim: int = 1, end_dim: int = -1) -> Array:
     The default ``start_dim=1`` keeps the batch axis, as ``torch.nn.Flatten`` does (a call of
     ``torch.flatten`` itself defaults to 0). Shapes: (N, C, H, W) -> (N, C*H*W) by default.
     """
-    x = float_array(input, "input")
+    x = as_float_array(input, "input")
     return x.reshape(flattened_shape(x.shape, start_dim, end_dim)).copy()
 
 
@@ -52,8 +52,8 @@ def flatten_backward(grad_output: Any, input_shape: tuple[int, ...]) -> Array:
     Flattening only moves values, so each input cell receives the gradient of the one output
     cell it became.
     """
-    grad = float_array(grad_output, "grad_output")
-    shape = tuple(int(size) for size in input_shape)
+    grad = as_float_array(grad_output, "grad_output")
+    shape = int_shape(input_shape, "input_shape", "input_shape")
     if grad.size != math.prod(shape):
         raise EngineError(
             "size_mismatch",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine._arguments import Array, check_rank, check_shape, float_array
+from engine._checks import Array, as_float_array, check_rank, check_shape, check_vector
 from engine.errors import EngineError
 
 Gradients = tuple[Array, Array, Array]
@@ -17,8 +17,8 @@ Gradients = tuple[Array, Array, Array]
 
 def _check_operands(input: Any, weight: Any) -> tuple[Array, Array]:
     """``input`` (*, in) and ``weight`` (out, in), with the feature counts agreeing."""
-    x = float_array(input, "input")
-    w = float_array(weight, "weight")
+    x = as_float_array(input, "input")
+    w = as_float_array(weight, "weight")
     check_rank(x, range(1, 33), "input", "(*, in_features)")
     check_rank(w, (2,), "weight", "(out_features, in_features)")
     if x.shape[-1] != w.shape[1]:
@@ -42,8 +42,8 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Array:
     output = x @ w.T
     if bias is None:
         return output
-    b = float_array(bias, "bias")
-    check_shape(b, (w.shape[0],), "bias", "one value per output feature")
+    b = as_float_array(bias, "bias")
+    check_vector(b.shape, w.shape[0], "bias", "output feature")
     return output + b
 
 
@@ -54,7 +54,7 @@ def linear_backward(grad_output: Any, input: Any, weight: Any) -> Gradients:
     the forward pass had a bias: it is grad_output summed over every leading axis.
     """
     x, w = _check_operands(input, weight)
-    grad = float_array(grad_output, "grad_output")
+    grad = as_float_array(grad_output, "grad_output")
     check_shape(grad, (*x.shape[:-1], w.shape[0]), "grad_output", "the shape of linear's output")
     # Every leading axis is a separate sample: fold them into one batch axis, so the weight
     # gradient is one (out, rows) @ (rows, in) product whatever the input's rank.

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from engine._arguments import Array, check_shape, dimension, float_array
+from engine._checks import Array, as_float_array, check_shape, dimension
 
 
 def _prepare(x: Any, axis: int) -> tuple[Array, int, tuple[int, ...]]:
     """``x`` at least 1-d (a scalar is a 1-element axis, as in torch), ``axis`` wrapped, and the
     shape to give the result back in."""
-    arr = float_array(x, "x")
+    arr = as_float_array(x, "x")
     return np.atleast_1d(arr), dimension(axis, arr.ndim, "axis"), arr.shape
 
 
@@ -56,7 +56,7 @@ def log_softmax(x: Any, axis: int = -1) -> Array:
 
 
 def _grad_like(grad_output: Any, arr: Array) -> Array:
-    grad = np.atleast_1d(float_array(grad_output, "grad_output"))
+    grad = np.atleast_1d(as_float_array(grad_output, "grad_output"))
     check_shape(grad, arr.shape, "grad_output", "the shape of x")
     return grad
 

@@ -95,7 +95,7 @@ def check_momentum(momentum: float) -> float:
 def check_eps(eps: float) -> float:
     # eps keeps the division finite when a channel is constant (variance 0), so it must be > 0.
     epsilon = number(eps, "eps")
-    if not (math.isfinite(epsilon) and epsilon > 0):
+    if epsilon <= 0:
         raise EngineError(
             "must_be_positive", f"eps {eps!r} must be a positive finite number", field="eps", value=epsilon
         )

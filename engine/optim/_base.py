@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine._arguments import Array, check_dtype, check_shape, float_array
+from engine._checks import Array, as_float_array, check_dtype, check_shape
 from engine.errors import EngineError
 
 State = dict[str, Any]
@@ -102,7 +102,7 @@ def _check_param(param: Any, index: int, earlier: list[Array]) -> None:
             f"{field} must be a NumPy array, updated in place, got {type(param).__name__}",
             field=field,
         )
-    check_dtype(param, np.floating, "not_float", field, "only float arrays can take fractional steps")
+    check_dtype(param, np.floating, field, "not_float", "only float arrays can take fractional steps")
     if not param.flags.writeable:
         raise EngineError("read_only", f"{field} is read-only, so it cannot be updated in place", field=field)
     for other, seen in enumerate(earlier):
@@ -131,7 +131,7 @@ def _check_grads(grads: Any, params: list[Array]) -> list[Array | None]:
         if grad is None:
             checked.append(None)
             continue
-        arr = float_array(grad, f"grads[{index}]")
+        arr = as_float_array(grad, f"grads[{index}]")
         check_shape(arr, param.shape, f"grads[{index}]", f"the shape of params[{index}]")
         checked.append(arr.astype(param.dtype, copy=False))
     return checked

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine._arguments import Array, flag, non_negative, number
+from engine._checks import Array, check_flag, non_negative, number
 from engine.errors import EngineError
 from engine.optim._base import Optimizer, State, lerp_, start_state
 
@@ -43,7 +43,7 @@ class Adam(Optimizer):
         self.betas = _check_betas(betas)
         self.eps = non_negative(eps, "eps")
         self.weight_decay = non_negative(weight_decay, "weight_decay")
-        self.amsgrad = flag(amsgrad, "amsgrad")
+        self.amsgrad = check_flag(amsgrad, "amsgrad")
         super().__init__(params)
 
     def _update(self, param: Array, grad: Array, state: State) -> None:

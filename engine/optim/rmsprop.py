@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine._arguments import Array, flag, non_negative
+from engine._checks import Array, check_flag, non_negative
 from engine.optim._base import Optimizer, State, lerp_, start_state
 
 
@@ -46,7 +46,7 @@ class RMSprop(Optimizer):
         self.eps = non_negative(eps, "eps")
         self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.momentum = non_negative(momentum, "momentum")
-        self.centered = flag(centered, "centered")
+        self.centered = check_flag(centered, "centered")
         super().__init__(params)
 
     def _update(self, param: Array, grad: Array, state: State) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine._arguments import Array, flag, non_negative, number
+from engine._checks import Array, check_flag, non_negative, number
 from engine.errors import EngineError
 from engine.optim._base import Optimizer, State
 
@@ -37,7 +37,7 @@ class SGD(Optimizer):
         # torch does not bound dampening; 1 - dampening scales each new gradient in the buffer.
         self.dampening = number(dampening, "dampening")
         self.weight_decay = non_negative(weight_decay, "weight_decay")
-        self.nesterov = flag(nesterov, "nesterov")
+        self.nesterov = check_flag(nesterov, "nesterov")
         if self.nesterov:
             _check_nesterov(self.momentum, self.dampening)
         super().__init__(params)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,9 +12,14 @@ import pytest
 import engine
 from engine import EngineError
 from engine.architectures.table import Inception, Named, walk_sequence
+from engine.digits import mnist_digit
 from engine.errors import CODES
 from engine.kernels import named_kernel
 from engine.layers import Linear
+from tests.engine.classifier.test_errors import CASES as CLASSIFIER_CALLS
+from tests.engine.optim.test_optimizer import CASES as OPTIMIZER_CALLS
+from tests.engine.raised_codes import CodeScan, UnresolvedCodeError
+from tests.engine.refusals import assert_refused
 
 X = np.zeros((1, 4, 5, 5))
 W = np.zeros((2, 4, 3, 3))
@@ -280,21 +283,9 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], str, str | None]] = [
     ("size", lambda: engine.conv_output_size(0, 3), "must_be_positive", "input"),
     ("linear", lambda: Linear(10, 2).output_shape((12,)), "shape_mismatch", "input"),
     ("features", lambda: engine.BatchNorm2d(3).output_shape((4, 2, 2)), "channel_mismatch", "input"),
+    ("digit plane", lambda: mnist_digit(np.zeros((3, 4, 4))), "bad_shape", "image"),
+    ("no ink", lambda: mnist_digit(np.full((8, 8), 0.5)), "no_ink", "image"),
 ]
-
-
-def assert_refused(call: Callable[[], Any], code: str, field: str | None) -> None:
-    """``call()`` raises an EngineError (a ValueError) with this code and field, JSON-ready."""
-    with pytest.raises(EngineError) as raised:
-        call()
-    error = raised.value
-    assert isinstance(error, ValueError)
-    assert (error.code, error.field) == (code, field)
-    assert str(error) == error.message
-    assert code in CODES
-    body = error.as_dict()
-    assert json.loads(json.dumps(body)) == body
-    assert body["code"] == code
 
 
 @pytest.mark.parametrize(
@@ -320,38 +311,52 @@ def test_a_backward_pass_checks_the_shape_it_must_produce(input_shape: tuple[Any
     assert_refused(lambda: engine.avg_pool2d_backward(upstream, input_shape, 2), code, "input_shape")
 
 
-def _raised_codes() -> set[str]:
-    """Every code an ``EngineError(...)`` in engine/ raises: the literal, or the literals a variable
-    passed as the code is assigned."""
-    codes: set[str] = set()
-    for path in Path(engine.__file__).parent.rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        assigned: dict[str, set[str]] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-                literals = {n.value for n in ast.walk(node.value) if isinstance(n, ast.Constant)}
-                assigned.setdefault(node.targets[0].id, set()).update(
-                    v for v in literals if isinstance(v, str)
-                )
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "EngineError" and node.args:
-                first = node.args[0]
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    codes.add(first.value)
-                elif isinstance(first, ast.Name):
-                    codes |= assigned[first.id]
-    return codes
-
-
 def test_every_code_raised_is_listed_with_a_description() -> None:
-    raised = _raised_codes()
+    raised = CodeScan.of_folder(Path(engine.__file__).parent).raised()
     assert raised - set(CODES) == set()
     assert set(CODES) - raised == set()  # and the list holds no code that nothing raises
     assert all(description.endswith(".") and len(description) > 20 for description in CODES.values())
 
 
-def test_the_table_covers_every_code() -> None:
-    assert {row[2] for row in BAD_CALLS} == set(CODES)
+def test_the_scan_follows_a_code_through_variables_and_helpers() -> None:
+    source = """
+def refuse(value, name, code="by_default"):
+    raise EngineError(code, f"{name} {value!r}", field=name)
+
+def check(kind, size):
+    chosen = "from_a_branch" if kind else "from_the_other"
+    refuse(kind, "kind", chosen)
+    refuse(kind, "kind", code="by_keyword")
+    refuse(size, "size")
+    raise EngineError("a_literal", "message")
+"""
+    assert CodeScan({"m.py": source}).raised() == {
+        "by_default",
+        "from_a_branch",
+        "from_the_other",
+        "by_keyword",
+        "a_literal",
+    }
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "raise EngineError(make_code(), 'm')",
+        "def f(code):\n    raise EngineError(code, 'm')\nf(*codes)",
+        "def f(code):\n    raise EngineError(code, 'm')\nf(**options)",
+        "def f():\n    raise EngineError(CODE, 'm')",
+    ],
+    ids=["call", "starred", "unpacked", "unassigned"],
+)
+def test_the_scan_refuses_a_code_it_cannot_follow(source: str) -> None:
+    with pytest.raises(UnresolvedCodeError):
+        CodeScan({"m.py": source}).raised()
+
+
+def test_the_tables_cover_every_code() -> None:
+    tables = [BAD_CALLS, CLASSIFIER_CALLS, OPTIMIZER_CALLS]
+    assert {row[2] for table in tables for row in table} == set(CODES)
 
 
 def test_an_error_can_be_readdressed_and_placed_inside_a_larger_whole() -> None:
