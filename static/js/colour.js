@@ -1,6 +1,6 @@
 // Colour scales that colour-blind readers can tell apart: signed values run blue - white - orange
 // (never red against green); the text on a cell switches to white on dark fills.
-import { t, num } from "./i18n.js";
+import { num, t } from "./i18n.js";
 
 const DIVERGING = [
   [-1, [33, 92, 165]],

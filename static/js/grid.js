@@ -19,20 +19,24 @@ export class Grid {
    * @param {string} o.label  accessible name of the grid
    */
   constructor(o) {
-    Object.assign(this, {
-      rowStart: 0,
-      colStart: 0,
-      text: () => null,
-      pattern: () => null,
-      onHover: null,
-      onClick: null,
-      maxCell: 46,
-      minCell: 3,
-      zoom: 1,
-      axes: true,
-      caption: "",
-      ink: () => "#1d2430",
-    }, o);
+    Object.assign(
+      this,
+      {
+        rowStart: 0,
+        colStart: 0,
+        text: () => null,
+        pattern: () => null,
+        onHover: null,
+        onClick: null,
+        maxCell: 46,
+        minCell: 3,
+        zoom: 1,
+        axes: true,
+        caption: "",
+        ink: () => "#1d2430",
+      },
+      o,
+    );
     this.overlays = [];
     this.el = document.createElement("figure");
     this.el.className = "grid";
@@ -220,7 +224,8 @@ export class Grid {
   _overlay(ctx, { cells, stroke = "#111", width = 2, fill = null, dash = null, outline = false }) {
     const { cell, margin } = this;
     const inside = cells.filter(
-      ([r, c]) => r >= this.rowStart && r < this.rowStart + this.rows && c >= this.colStart && c < this.colStart + this.cols,
+      ([r, c]) =>
+        r >= this.rowStart && r < this.rowStart + this.rows && c >= this.colStart && c < this.colStart + this.cols,
     );
     if (!inside.length) return;
     ctx.save();

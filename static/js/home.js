@@ -1,8 +1,9 @@
 // Home page: a small live preview for each scene, drawn from a tiny API call.
-import { t, num } from "./i18n.js";
+
 import { diverging, inkFor, maxAbs } from "./colour.js";
-import { postJson } from "./stream.js";
+import { num, t } from "./i18n.js";
 import { drawSample } from "./scenes/feature_maps_photo.js";
+import { postJson } from "./stream.js";
 
 function plane(ctx, values, x0, y0, cell, colour, outline = null) {
   values.forEach((line, r) =>
@@ -197,7 +198,12 @@ const PREVIEWS = {
     const result = await response.json();
     const urls = [result.input.png, ...result.layers[0].maps.map((m) => m.png)];
     const images = await Promise.all(
-      urls.map((url) => new Promise((resolve, reject) => Object.assign(new Image(), { onload: (e) => resolve(e.target), onerror: reject, src: url }))),
+      urls.map(
+        (url) =>
+          new Promise((resolve, reject) =>
+            Object.assign(new Image(), { onload: (e) => resolve(e.target), onerror: reject, src: url }),
+          ),
+      ),
     );
     const ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);

@@ -137,7 +137,11 @@ export class Player {
       _: () => this.faster(-1),
     }[e.key];
     if (!handled) return;
-    if (e.key === " " && target instanceof HTMLElement && (target.tagName === "BUTTON" || target.tagName === "SUMMARY" || target.type === "checkbox")) {
+    if (
+      e.key === " " &&
+      target instanceof HTMLElement &&
+      (target.tagName === "BUTTON" || target.tagName === "SUMMARY" || target.type === "checkbox")
+    ) {
       // Space on a focused button, checkbox or disclosure already does its own thing.
       return;
     }

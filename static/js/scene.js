@@ -3,8 +3,8 @@
 // its constraints, how to load frames for a set of values, and how to draw and narrate one step.
 import { t } from "./i18n.js";
 import { Player, SPEEDS } from "./player.js";
-import { SceneState } from "./urlstate.js";
 import { shareButton } from "./share.js";
+import { SceneState } from "./urlstate.js";
 
 export const config = JSON.parse(document.getElementById("page-config")?.textContent || "{}");
 
@@ -60,7 +60,8 @@ export class Scene {
     }
     const openFull = document.getElementById("embed-open");
     if (openFull) {
-      const update = () => (openFull.href = window.location.pathname.replace(/^\/embed\//, "/") + window.location.search);
+      const update = () =>
+        (openFull.href = window.location.pathname.replace(/^\/embed\//, "/") + window.location.search);
       update();
       document.addEventListener("convscope:url", update);
     }
@@ -79,7 +80,8 @@ export class Scene {
 
   /** Values changed: reload frames unless only the player's step or speed moved. */
   changed(values, first = false) {
-    const keyOf = (skip) => JSON.stringify(Object.fromEntries(Object.entries(values).filter(([k]) => !skip.includes(k))));
+    const keyOf = (skip) =>
+      JSON.stringify(Object.fromEntries(Object.entries(values).filter(([k]) => !skip.includes(k))));
     const key = keyOf(["step", "speed"]);
     if (key === this.lastKey) return;
     // A typed-in number changes the values but not the layout: stay on the same step.

@@ -18,7 +18,9 @@ export async function errorMessage(response) {
     const detail = body.error?.message ?? body.detail ?? body.message ?? body.error ?? body;
     if (typeof detail === "string") return detail;
     if (Array.isArray(detail)) {
-      return detail.map((d) => (d.loc ? `${d.loc.filter((p) => p !== "body").join(".")}: ${d.msg}` : d.msg || JSON.stringify(d))).join("; ");
+      return detail
+        .map((d) => (d.loc ? `${d.loc.filter((p) => p !== "body").join(".")}: ${d.msg}` : d.msg || JSON.stringify(d)))
+        .join("; ");
     }
     if (detail && typeof detail === "object" && detail.message) return detail.message;
     return JSON.stringify(detail);
@@ -43,7 +45,11 @@ export async function postJson(url, body, { signal } = {}) {
  * Stream frames. Callbacks: onHeader(header), onFrames(framesSoFar) (at most once per animation
  * frame), onResult(result). Resolves to {header, frames, result}. Abort with `signal`.
  */
-export async function streamFrames(url, body, { onHeader = () => {}, onFrames = () => {}, onResult = () => {}, signal } = {}) {
+export async function streamFrames(
+  url,
+  body,
+  { onHeader = () => {}, onFrames = () => {}, onResult = () => {}, signal } = {},
+) {
   const response = await fetch(url, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },

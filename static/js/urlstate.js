@@ -41,7 +41,8 @@ export class SceneState {
       if (!/^-?\d+$/.test(raw)) return null;
       return Number(raw);
     }
-    if (row.type === "bool") return raw === "1" || raw === "true" ? true : raw === "0" || raw === "false" ? false : null;
+    if (row.type === "bool")
+      return raw === "1" || raw === "true" ? true : raw === "0" || raw === "false" ? false : null;
     if (row.type === "choice") {
       const match = row.choices.find((c) => String(c) === raw);
       return match === undefined ? null : match;

@@ -2,7 +2,7 @@
 // MACs, receptive field, jump), where the parameters and the compute go, how the receptive field
 // grows, and VGG-16's fully connected layers read as convolutions. Every figure comes from
 // GET /api/architectures/{name}; the page only groups rows and adds them up per stage for the chart.
-import { t, lang } from "../i18n.js";
+import { lang, t } from "../i18n.js";
 import { Scene } from "../scene.js";
 import { onResizeSettled } from "../stage.js";
 
@@ -12,9 +12,33 @@ const SIZES = ["default", 32, 64, 96, 128, 160, 192, 224, 256, 320, 384, 448, 51
 const MIN_SIZE = { lenet5: 16, alexnet: 63, vgg16: 32, googlenet: 31, resnet18: 8, resnet50: 8, se_resnet50: 8 };
 
 const TABLE = [
-  { name: "net", type: "choice", choices: NETWORKS, default: "vgg16", label: "arch.ctl.net", group: "arch", choiceLabel: (c) => t(`arch.net.${c}`) },
-  { name: "size", type: "choice", choices: SIZES, default: "default", label: "arch.ctl.size", group: "arch", choiceLabel: (c) => (c === "default" ? t("arch.size_default") : `${c}×${c}`) },
-  { name: "view", type: "choice", choices: ["all", "weighted", "blocks"], default: "all", label: "arch.ctl.view", group: "arch", choiceLabel: (c) => t(`arch.view.${c}`) },
+  {
+    name: "net",
+    type: "choice",
+    choices: NETWORKS,
+    default: "vgg16",
+    label: "arch.ctl.net",
+    group: "arch",
+    choiceLabel: (c) => t(`arch.net.${c}`),
+  },
+  {
+    name: "size",
+    type: "choice",
+    choices: SIZES,
+    default: "default",
+    label: "arch.ctl.size",
+    group: "arch",
+    choiceLabel: (c) => (c === "default" ? t("arch.size_default") : `${c}×${c}`),
+  },
+  {
+    name: "view",
+    type: "choice",
+    choices: ["all", "weighted", "blocks"],
+    default: "all",
+    label: "arch.ctl.view",
+    group: "arch",
+    choiceLabel: (c) => t(`arch.view.${c}`),
+  },
 ];
 
 function constrain(v) {
@@ -98,7 +122,14 @@ function visibleRows(v) {
       last.layer = item.layer;
       last.indices.push(item.index);
     } else {
-      rows.push({ block, layer: item.layer, index: item.index, indices: [item.index], params: item.layer.params, macs: item.layer.macs });
+      rows.push({
+        block,
+        layer: item.layer,
+        index: item.index,
+        indices: [item.index],
+        params: item.layer.params,
+        macs: item.layer.macs,
+      });
     }
   }
   return rows.map((r) => ({ ...r, index: r.indices[r.indices.length - 1] }));
@@ -108,7 +139,8 @@ function drawTable(v) {
   const table = el("table", { class: "arch-table" });
   table.append(el("caption", {}, t("arch.table_caption", { net: t(`arch.net.${v.net}`), size: data.input_size })));
   const head = el("tr");
-  for (const key of ["name", "type", "shape", "params", "macs", "field", "jump"]) head.append(el("th", { scope: "col" }, t(`arch.col.${key}`)));
+  for (const key of ["name", "type", "shape", "params", "macs", "field", "jump"])
+    head.append(el("th", { scope: "col" }, t(`arch.col.${key}`)));
   const thead = el("thead");
   thead.append(head);
   table.append(thead);
@@ -130,7 +162,11 @@ function drawTable(v) {
     const type = v.view === "blocks" && block ? t("arch.type.block") : t(`arch.type.${layer.type}`);
     const params = row.params !== undefined ? row.params : layer.params;
     const macs = row.macs !== undefined ? row.macs : layer.macs;
-    tr.append(el("th", { scope: "row" }, name), el("td", {}, type), el("td", { class: "num" }, shape(layer.output_shape)));
+    tr.append(
+      el("th", { scope: "row" }, name),
+      el("td", {}, type),
+      el("td", { class: "num" }, shape(layer.output_shape)),
+    );
     tr.append(el("td", { class: "num" }, fmt(params)), el("td", { class: "num" }, fmt(macs)));
     tr.append(el("td", { class: "num" }, fmt(layer.receptive_field)), el("td", { class: "num" }, fmt(layer.jump)));
     body.append(tr);
@@ -145,7 +181,11 @@ function drawTable(v) {
   foot.append(total);
   table.append(foot);
   els.table.replaceChildren(table);
-  els.totals.textContent = t("arch.totals", { params: fmt(data.total_params), macs: fmt(data.total_macs), layers: data.layers.length - 1 });
+  els.totals.textContent = t("arch.totals", {
+    params: fmt(data.total_params),
+    macs: fmt(data.total_macs),
+    layers: data.layers.length - 1,
+  });
   els.variant.textContent = t(`arch.variant.${v.net}`);
 }
 
@@ -163,23 +203,87 @@ function drawBars() {
   const rowH = 30;
   const top = 26;
   const height = top + list.length * rowH + 6;
-  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width: String(width), height: String(height), role: "img", "aria-label": t("arch.bars_aria") }, null, SVG);
+  const svg = el(
+    "svg",
+    {
+      viewBox: `0 0 ${width} ${height}`,
+      width: String(width),
+      height: String(height),
+      role: "img",
+      "aria-label": t("arch.bars_aria"),
+    },
+    null,
+    SVG,
+  );
   const keyY = 12;
-  svg.append(el("rect", { x: String(labelW), y: String(keyY - 8), width: "12", height: "8", class: "bar-params" }, null, SVG));
+  svg.append(
+    el("rect", { x: String(labelW), y: String(keyY - 8), width: "12", height: "8", class: "bar-params" }, null, SVG),
+  );
   svg.append(el("text", { x: String(labelW + 16), y: String(keyY), class: "chart-text" }, t("arch.bars_params"), SVG));
-  svg.append(el("rect", { x: String(labelW + barW / 2), y: String(keyY - 8), width: "12", height: "8", class: "bar-macs" }, null, SVG));
-  svg.append(el("text", { x: String(labelW + barW / 2 + 16), y: String(keyY), class: "chart-text" }, t("arch.bars_macs"), SVG));
+  svg.append(
+    el(
+      "rect",
+      { x: String(labelW + barW / 2), y: String(keyY - 8), width: "12", height: "8", class: "bar-macs" },
+      null,
+      SVG,
+    ),
+  );
+  svg.append(
+    el("text", { x: String(labelW + barW / 2 + 16), y: String(keyY), class: "chart-text" }, t("arch.bars_macs"), SVG),
+  );
   list.forEach((s, i) => {
     const y = top + i * rowH;
     const pShare = data.total_params ? s.params / data.total_params : 0;
     const mShare = data.total_macs ? s.macs / data.total_macs : 0;
     const g = el("g", { "data-stage": s.key }, null, SVG);
     g.append(el("title", {}, t("arch.bar_title", { stage: s.key, params: fmt(s.params), macs: fmt(s.macs) }), SVG));
-    g.append(el("text", { x: String(labelW - 6), y: String(y + 15), "text-anchor": "end", class: "chart-text" }, s.key, SVG));
-    g.append(el("rect", { x: String(labelW), y: String(y + 2), width: String(Math.max(1, pShare * barW)), height: "11", class: "bar-params" }, null, SVG));
-    g.append(el("rect", { x: String(labelW), y: String(y + 14), width: String(Math.max(1, mShare * barW)), height: "11", class: "bar-macs" }, null, SVG));
-    g.append(el("text", { x: String(labelW + pShare * barW + 4), y: String(y + 11), class: "chart-small" }, `${(pShare * 100).toFixed(1)}%`, SVG));
-    g.append(el("text", { x: String(labelW + mShare * barW + 4), y: String(y + 23), class: "chart-small" }, `${(mShare * 100).toFixed(1)}%`, SVG));
+    g.append(
+      el("text", { x: String(labelW - 6), y: String(y + 15), "text-anchor": "end", class: "chart-text" }, s.key, SVG),
+    );
+    g.append(
+      el(
+        "rect",
+        {
+          x: String(labelW),
+          y: String(y + 2),
+          width: String(Math.max(1, pShare * barW)),
+          height: "11",
+          class: "bar-params",
+        },
+        null,
+        SVG,
+      ),
+    );
+    g.append(
+      el(
+        "rect",
+        {
+          x: String(labelW),
+          y: String(y + 14),
+          width: String(Math.max(1, mShare * barW)),
+          height: "11",
+          class: "bar-macs",
+        },
+        null,
+        SVG,
+      ),
+    );
+    g.append(
+      el(
+        "text",
+        { x: String(labelW + pShare * barW + 4), y: String(y + 11), class: "chart-small" },
+        `${(pShare * 100).toFixed(1)}%`,
+        SVG,
+      ),
+    );
+    g.append(
+      el(
+        "text",
+        { x: String(labelW + mShare * barW + 4), y: String(y + 23), class: "chart-small" },
+        `${(mShare * 100).toFixed(1)}%`,
+        SVG,
+      ),
+    );
     svg.append(g);
   });
   els.bars.replaceChildren(svg);
@@ -196,24 +300,85 @@ function drawField(step) {
   const maxField = Math.max(data.input_size, ...layers.map((l) => l.receptive_field));
   const x = (i) => left + (layers.length > 1 ? (i / (layers.length - 1)) * plotW : 0);
   const y = (f) => 12 + plotH - (f / maxField) * plotH;
-  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width: String(width), height: String(height), role: "img", "aria-label": t("arch.field_aria") }, null, SVG);
-  svg.append(el("line", { x1: String(left), y1: String(y(0)), x2: String(left + plotW), y2: String(y(0)), class: "axis" }, null, SVG));
-  svg.append(el("line", { x1: String(left), y1: String(12), x2: String(left), y2: String(y(0)), class: "axis" }, null, SVG));
+  const svg = el(
+    "svg",
+    {
+      viewBox: `0 0 ${width} ${height}`,
+      width: String(width),
+      height: String(height),
+      role: "img",
+      "aria-label": t("arch.field_aria"),
+    },
+    null,
+    SVG,
+  );
+  svg.append(
+    el(
+      "line",
+      { x1: String(left), y1: String(y(0)), x2: String(left + plotW), y2: String(y(0)), class: "axis" },
+      null,
+      SVG,
+    ),
+  );
+  svg.append(
+    el("line", { x1: String(left), y1: String(12), x2: String(left), y2: String(y(0)), class: "axis" }, null, SVG),
+  );
   for (const tick of [0, maxField / 2, maxField]) {
     const value = Math.round(tick);
-    svg.append(el("text", { x: String(left - 4), y: String(y(value) + 4), "text-anchor": "end", class: "chart-small" }, fmt(value), SVG));
+    svg.append(
+      el(
+        "text",
+        { x: String(left - 4), y: String(y(value) + 4), "text-anchor": "end", class: "chart-small" },
+        fmt(value),
+        SVG,
+      ),
+    );
   }
   // The input's side as a dashed line: a field beyond it reaches into the padding.
-  svg.append(el("line", { x1: String(left), y1: String(y(data.input_size)), x2: String(left + plotW), y2: String(y(data.input_size)), class: "input-line" }, null, SVG));
-  svg.append(el("text", { x: String(left + 4), y: String(y(data.input_size) - 4), class: "chart-small" }, t("arch.field_input", { size: data.input_size }), SVG));
+  svg.append(
+    el(
+      "line",
+      {
+        x1: String(left),
+        y1: String(y(data.input_size)),
+        x2: String(left + plotW),
+        y2: String(y(data.input_size)),
+        class: "input-line",
+      },
+      null,
+      SVG,
+    ),
+  );
+  svg.append(
+    el(
+      "text",
+      { x: String(left + 4), y: String(y(data.input_size) - 4), class: "chart-small" },
+      t("arch.field_input", { size: data.input_size }),
+      SVG,
+    ),
+  );
   let d = "";
   layers.forEach((l, i) => {
     d += i === 0 ? `M${x(0)},${y(l.receptive_field)}` : `H${x(i)}V${y(l.receptive_field)}`;
   });
   svg.append(el("path", { d, class: "field-line" }, null, SVG));
   const current = layers[Math.min(step, layers.length - 1)];
-  svg.append(el("circle", { cx: String(x(step)), cy: String(y(current.receptive_field)), r: "4", class: "field-dot" }, null, SVG));
-  svg.append(el("text", { x: String(left + plotW / 2), y: String(height - 8), "text-anchor": "middle", class: "chart-small" }, t("arch.field_xaxis"), SVG));
+  svg.append(
+    el(
+      "circle",
+      { cx: String(x(step)), cy: String(y(current.receptive_field)), r: "4", class: "field-dot" },
+      null,
+      SVG,
+    ),
+  );
+  svg.append(
+    el(
+      "text",
+      { x: String(left + plotW / 2), y: String(height - 8), "text-anchor": "middle", class: "chart-small" },
+      t("arch.field_xaxis"),
+      SVG,
+    ),
+  );
   els.field.replaceChildren(svg);
 }
 
@@ -230,15 +395,51 @@ async function drawFc(signal) {
   const parts = [];
   parts.push(el("p", {}, t("arch.fc_intro")));
   const list = el("ul");
-  list.append(el("li", {}, t("arch.fc6", { c, h, w, out: fmt(out6), weights: fmt(fc6.config.in_features * out6), macs: fmt(fc6.macs), params: fmt(fc6.params) })));
+  list.append(
+    el(
+      "li",
+      {},
+      t("arch.fc6", {
+        c,
+        h,
+        w,
+        out: fmt(out6),
+        weights: fmt(fc6.config.in_features * out6),
+        macs: fmt(fc6.macs),
+        params: fmt(fc6.params),
+      }),
+    ),
+  );
   for (const name of ["fc7", "fc8"]) {
     const l = byName[name];
-    list.append(el("li", {}, t("arch.fc_1x1", { name, cin: fmt(l.config.in_features), out: fmt(l.config.out_features), params: fmt(l.params) })));
+    list.append(
+      el(
+        "li",
+        {},
+        t("arch.fc_1x1", {
+          name,
+          cin: fmt(l.config.in_features),
+          out: fmt(l.config.out_features),
+          params: fmt(l.params),
+        }),
+      ),
+    );
   }
   parts.push(list, el("p", {}, t("arch.fc_slide")));
   const fcParams = fc6.params + byName.fc7.params + byName.fc8.params;
   const rfc = resnet.layers.find((l) => l.name === "fc");
-  parts.push(el("p", { "data-gap": "" }, t("arch.gap", { vggfc: fmt(fcParams), vggtotal: fmt(vgg.total_params), fc: fmt(rfc.params), cin: fmt(rfc.config.in_features) })));
+  parts.push(
+    el(
+      "p",
+      { "data-gap": "" },
+      t("arch.gap", {
+        vggfc: fmt(fcParams),
+        vggtotal: fmt(vgg.total_params),
+        fc: fmt(rfc.params),
+        cin: fmt(rfc.config.in_features),
+      }),
+    ),
+  );
   parts.push(el("p", {}, t("arch.gap_why")));
   els.fc.replaceChildren(...parts);
 }

@@ -2,15 +2,16 @@
 // The input gradient is drawn as a "full" convolution: the upstream gradient spread by the stride
 // and padded, with the kernel rotated by 180 degrees sliding over it. Values come from the stream
 // (header tensors and frames); the page only places them. Hover maps are folded from the frames.
-import { t, num } from "../i18n.js";
+
+import { diverging, inkFor, legend, maxAbs } from "../colour.js";
 import { Grid } from "../grid.js";
-import { diverging, inkFor, maxAbs, legend } from "../colour.js";
-import { streamFrames } from "../stream.js";
+import { num, t } from "../i18n.js";
 import { Scene } from "../scene.js";
 import { addHoverInfo, onResizeSettled, paragraphs, stagePart } from "../stage.js";
-import { pads } from "./conv_settings.js";
-import { TABLE, constrain, requestBody } from "./backward_settings.js";
+import { streamFrames } from "../stream.js";
+import { constrain, requestBody, TABLE } from "./backward_settings.js";
 import { drawDetail, narrate as narrateFrame } from "./backward_text.js";
+import { pads } from "./conv_settings.js";
 
 const STAGES = ["grad_input", "grad_weight", "grad_bias"];
 const CURRENT = { stroke: "#111827", width: 3 };
@@ -41,17 +42,41 @@ function newRun(v, header) {
   const zeros = v.pmode === "zeros";
   const span = v.dil * (v.k - 1);
   return {
-    v, header, frames: [], ingested: 0, input, weight, grad,
-    cin: input.length, H, W, cout: weight.length, perGroup: weight[0].length,
-    oH: grad[0].length, oW: grad[0][0].length, a, b,
+    v,
+    header,
+    frames: [],
+    ingested: 0,
+    input,
+    weight,
+    grad,
+    cin: input.length,
+    H,
+    W,
+    cout: weight.length,
+    perGroup: weight[0].length,
+    oH: grad[0].length,
+    oW: grad[0][0].length,
+    a,
+    b,
     // The planes the input gradient covers: real cells, or the padded plane for copying modes.
-    yMin: zeros ? 0 : -a, yMax: zeros ? H - 1 : H - 1 + b,
-    xMin: zeros ? 0 : -a, xMax: zeros ? W - 1 : W - 1 + b,
+    yMin: zeros ? 0 : -a,
+    yMax: zeros ? H - 1 : H - 1 + b,
+    xMin: zeros ? 0 : -a,
+    xMax: zeros ? W - 1 : W - 1 + b,
     // Spread-and-padded upstream plane: coordinate s holds upstream row s / stride when whole.
-    sMin: (zeros ? 0 : -a) + a - span, sMax: (zeros ? H - 1 : H - 1 + b) + a,
-    tMin: (zeros ? 0 : -a) + a - span, tMax: (zeros ? W - 1 : W - 1 + b) + a,
-    stageStart: {}, giEvents: new Map(), giAt: new Map(), gwAt: new Map(), gbAt: new Map(),
-    giMax: 1e-9, gwMax: 1e-9, gbMax: 1e-9, grids: null,
+    sMin: (zeros ? 0 : -a) + a - span,
+    sMax: (zeros ? H - 1 : H - 1 + b) + a,
+    tMin: (zeros ? 0 : -a) + a - span,
+    tMax: (zeros ? W - 1 : W - 1 + b) + a,
+    stageStart: {},
+    giEvents: new Map(),
+    giAt: new Map(),
+    gwAt: new Map(),
+    gbAt: new Map(),
+    giMax: 1e-9,
+    gwMax: 1e-9,
+    gbMax: 1e-9,
+    grids: null,
   };
 }
 
@@ -131,8 +156,10 @@ function buildStage() {
   const upGrids = [];
   for (let o = 0; o < run.cout; o += 1) {
     const g = new Grid({
-      rows: run.oH, cols: run.oW,
-      caption: t("bw.up_channel", { o }), label: t("bw.up_aria", { o, h: run.oH, w: run.oW }),
+      rows: run.oH,
+      cols: run.oW,
+      caption: t("bw.up_channel", { o }),
+      label: t("bw.up_aria", { o, h: run.oH, w: run.oW }),
       fitWidth: Math.min(narrow ? width - 24 : width / 4, 46 * run.oW + 18),
       fill: (r, c) => gScale(run.grad[o][r][c]),
       text: (r, c) => num(run.grad[o][r][c]),
@@ -162,17 +189,29 @@ function buildStage() {
       const inC = group * run.perGroup + i;
       const kw = Math.min(40 * v.k + 18, width / 3);
       const orig = new Grid({
-        rows: v.k, cols: v.k, caption: t("bw.slice", { c: inC }), label: t("conv.kernel_aria", { o, c: inC }),
-        fitWidth: kw, maxCell: 40, axes: false,
-        fill: (r, c) => wScale(run.weight[o][i][r][c]), text: (r, c) => num(run.weight[o][i][r][c]),
+        rows: v.k,
+        cols: v.k,
+        caption: t("bw.slice", { c: inC }),
+        label: t("conv.kernel_aria", { o, c: inC }),
+        fitWidth: kw,
+        maxCell: 40,
+        axes: false,
+        fill: (r, c) => wScale(run.weight[o][i][r][c]),
+        text: (r, c) => num(run.weight[o][i][r][c]),
         ink: (r, c, fill) => inkFor(fill),
         onHover: (r, c) => setHover(r === null ? null : { kind: "weight", o, i, inC, ky: r, kx: c }),
       });
       const last = v.k - 1;
       const rot = new Grid({
-        rows: v.k, cols: v.k, caption: t("bw.rotated", { c: inC }), label: t("bw.rotated_aria", { o, c: inC }),
-        fitWidth: kw, maxCell: 40, axes: false,
-        fill: (r, c) => wScale(run.weight[o][i][last - r][last - c]), text: (r, c) => num(run.weight[o][i][last - r][last - c]),
+        rows: v.k,
+        cols: v.k,
+        caption: t("bw.rotated", { c: inC }),
+        label: t("bw.rotated_aria", { o, c: inC }),
+        fitWidth: kw,
+        maxCell: 40,
+        axes: false,
+        fill: (r, c) => wScale(run.weight[o][i][last - r][last - c]),
+        text: (r, c) => num(run.weight[o][i][last - r][last - c]),
         ink: (r, c, fill) => inkFor(fill),
         onHover: (r, c) => setHover(r === null ? null : { kind: "weight", o, i, inC, ky: last - r, kx: last - c }),
       });
@@ -198,11 +237,21 @@ function buildStage() {
   const spreadGrids = [];
   for (let o = 0; o < run.cout; o += 1) {
     const g = new Grid({
-      rows: sRows, cols: sCols, rowStart: run.sMin, colStart: run.tMin,
-      caption: t("bw.spread_channel", { o }), label: t("bw.spread_aria", { o, h: sRows, w: sCols }),
+      rows: sRows,
+      cols: sCols,
+      rowStart: run.sMin,
+      colStart: run.tMin,
+      caption: t("bw.spread_channel", { o }),
+      label: t("bw.spread_aria", { o, h: sRows, w: sCols }),
       fitWidth: narrow ? width - 24 : Math.min(width / 2 - 16, 40 * sCols + 18),
-      fill: (s, c) => { const x = spreadValue(o, s, c); return x === null ? "#f4f5f8" : gScale(x); },
-      text: (s, c) => { const x = spreadValue(o, s, c); return x === null ? "0" : num(x); },
+      fill: (s, c) => {
+        const x = spreadValue(o, s, c);
+        return x === null ? "#f4f5f8" : gScale(x);
+      },
+      text: (s, c) => {
+        const x = spreadValue(o, s, c);
+        return x === null ? "0" : num(x);
+      },
       ink: (s, c, fill) => (spreadValue(o, s, c) === null ? "#8a93a3" : inkFor(fill)),
       pattern: (s, c) => (spreadValue(o, s, c) === null ? "pad" : null),
     });
@@ -223,8 +272,12 @@ function buildStage() {
   const colsX = run.W + run.a + run.b;
   for (let c = 0; c < run.cin; c += 1) {
     const g = new Grid({
-      rows: rowsX, cols: colsX, rowStart: -run.a, colStart: -run.a,
-      caption: t("bw.x_channel", { c }), label: t("conv.input_aria", { c, h: run.H, w: run.W }),
+      rows: rowsX,
+      cols: colsX,
+      rowStart: -run.a,
+      colStart: -run.a,
+      caption: t("bw.x_channel", { c }),
+      label: t("conv.input_aria", { c, h: run.H, w: run.W }),
       fitWidth: narrow ? width - 24 : Math.min(width / 2 - 16, 40 * colsX + 18),
       fill: (r, col) => (isReal(r, col) ? xScale(run.input[c][r][col]) : "#eef0f4"),
       text: (r, col) => (isReal(r, col) ? num(run.input[c][r][col]) : ""),
@@ -241,8 +294,12 @@ function buildStage() {
   const giBody = section("bw.grad_input", "part-gi");
   for (let c = 0; c < run.cin; c += 1) {
     const g = new Grid({
-      rows: yRows, cols: xCols, rowStart: run.yMin, colStart: run.xMin,
-      caption: t("bw.gi_channel", { c }), label: t("bw.gi_aria", { c, h: run.H, w: run.W }),
+      rows: yRows,
+      cols: xCols,
+      rowStart: run.yMin,
+      colStart: run.xMin,
+      caption: t("bw.gi_channel", { c }),
+      label: t("bw.gi_aria", { c, h: run.H, w: run.W }),
       fitWidth: narrow ? width - 24 : Math.min(width / 2 - 16, 40 * xCols + 18),
       fill: (r, col) => {
         const value = giValue(c, r, col, scene.player.step);
@@ -283,10 +340,21 @@ function buildStage() {
         return idx === undefined || idx > scene.player.step ? undefined : run.frames[idx].grad;
       };
       const g = new Grid({
-        rows: v.k, cols: v.k, caption: t("bw.gw_slice", { c: inC }), label: t("bw.gw_aria", { o, c: inC }),
-        fitWidth: Math.min(40 * v.k + 18, width / 3), maxCell: 40, axes: false,
-        fill: (r, c) => { const x = at(r, c); return x === undefined ? null : diverging(run.gwMax)(x); },
-        text: (r, c) => { const x = at(r, c); return x === undefined ? "" : num(x); },
+        rows: v.k,
+        cols: v.k,
+        caption: t("bw.gw_slice", { c: inC }),
+        label: t("bw.gw_aria", { o, c: inC }),
+        fitWidth: Math.min(40 * v.k + 18, width / 3),
+        maxCell: 40,
+        axes: false,
+        fill: (r, c) => {
+          const x = at(r, c);
+          return x === undefined ? null : diverging(run.gwMax)(x);
+        },
+        text: (r, c) => {
+          const x = at(r, c);
+          return x === undefined ? "" : num(x);
+        },
         ink: (r, c, fill) => inkFor(fill),
         onHover: (r, c) => setHover(r === null ? null : { kind: "weight", o, i, inC, ky: r, kx: c }),
         onClick: (r, c) => jump(run.gwAt.get(key(o, i, r, c))),
@@ -350,7 +418,8 @@ function setHover(next) {
   const info = document.getElementById("hover-info");
   if (!info) return;
   if (!next) info.textContent = "";
-  else if (next.kind === "weight") info.textContent = t("bw.hover_weight", { o: next.o, c: next.inC, r: next.ky, col: next.kx });
+  else if (next.kind === "weight")
+    info.textContent = t("bw.hover_weight", { o: next.o, c: next.inC, r: next.ky, col: next.kx });
   else if (next.kind === "gi") info.textContent = t("bw.hover_gi", { c: next.c, r: next.r, col: next.col });
   else info.textContent = t("bw.hover_x", { c: next.c, r: next.r, col: next.col });
 }
@@ -377,39 +446,64 @@ function draw(step) {
 
   // The hovered weight's taps (from the weight-gradient frame, which lists the cells it read).
   const hoverW = hover?.kind === "weight" ? run.frames[run.gwAt.get(key(hover.o, hover.i, hover.ky, hover.kx))] : null;
-  const hoverGi = hover?.kind === "gi" || hover?.kind === "x" ? run.frames[run.giAt.get(key(hover.c, hover.r, hover.col))] : null;
+  const hoverGi =
+    hover?.kind === "gi" || hover?.kind === "x" ? run.frames[run.giAt.get(key(hover.c, hover.r, hover.col))] : null;
   const outs = new Set(f.stage === "grad_input" ? f.channels.map((ch) => ch.out_channel) : []);
-  const all = (n) => { const cells = []; for (let r = 0; r < n; r += 1) for (let c = 0; c < n; c += 1) cells.push([r, c]); return cells; };
+  const all = (n) => {
+    const cells = [];
+    for (let r = 0; r < n; r += 1) for (let c = 0; c < n; c += 1) cells.push([r, c]);
+    return cells;
+  };
 
   // Upstream gradient: the cells the flipped kernel meets; the whole channel for weight and bias.
   G.upGrids.forEach((g, o) => {
     let cells = [];
     if (f.stage === "grad_input" && outs.has(o)) {
-      f.grad_rows.forEach((r) => f.grad_cols.forEach((c) => { if (r !== null && c !== null) cells.push([r, c]); }));
-    } else if ((f.stage === "grad_weight" || f.stage === "grad_bias") && f.out_channel === o) cells = all(Math.max(run.oH, run.oW));
+      f.grad_rows.forEach((r) =>
+        f.grad_cols.forEach((c) => {
+          if (r !== null && c !== null) cells.push([r, c]);
+        }),
+      );
+    } else if ((f.stage === "grad_weight" || f.stage === "grad_bias") && f.out_channel === o)
+      cells = all(Math.max(run.oH, run.oW));
     const hoverCells = [];
     if (hoverGi && hoverGi.channels.some((ch) => ch.out_channel === o)) {
-      hoverGi.grad_rows.forEach((r) => hoverGi.grad_cols.forEach((c) => { if (r !== null && c !== null) hoverCells.push([r, c]); }));
+      hoverGi.grad_rows.forEach((r) =>
+        hoverGi.grad_cols.forEach((c) => {
+          if (r !== null && c !== null) hoverCells.push([r, c]);
+        }),
+      );
     }
-    g.setOverlays([cells.length ? { cells, ...TAP } : null, hoverCells.length ? { cells: hoverCells, ...HOVER } : null]);
+    g.setOverlays([
+      cells.length ? { cells, ...TAP } : null,
+      hoverCells.length ? { cells: hoverCells, ...HOVER } : null,
+    ]);
     g.draw();
   });
   // Kernels: the rotated slice in use (stage 1), the weight whose gradient is computed (stage 2).
-  G.kGrids.forEach((row_, o) => row_.forEach((g, i) => {
-    const list = [];
-    if (f.stage === "grad_weight" && f.out_channel === o && f.weight_index[1] === i) list.push({ cells: [[f.ky, f.kx]], ...CURRENT });
-    if (hover?.kind === "weight" && hover.o === o && hover.i === i) list.push({ cells: [[hover.ky, hover.kx]], ...HOVER, dash: null });
-    g.setOverlays(list);
-    g.draw();
-  }));
-  G.rGrids.forEach((row_, o) => row_.forEach((g, i) => {
-    const inC = Math.floor(o / (run.cout / v.groups)) * run.perGroup + i;
-    const list = [];
-    if (f.stage === "grad_input" && outs.has(o) && f.in_channel === inC) list.push({ cells: all(v.k), stroke: "#111827", width: 3, outline: true });
-    if (hover?.kind === "weight" && hover.o === o && hover.i === i) list.push({ cells: [[last - hover.ky, last - hover.kx]], ...HOVER, dash: null });
-    g.setOverlays(list);
-    g.draw();
-  }));
+  G.kGrids.forEach((row_, o) =>
+    row_.forEach((g, i) => {
+      const list = [];
+      if (f.stage === "grad_weight" && f.out_channel === o && f.weight_index[1] === i)
+        list.push({ cells: [[f.ky, f.kx]], ...CURRENT });
+      if (hover?.kind === "weight" && hover.o === o && hover.i === i)
+        list.push({ cells: [[hover.ky, hover.kx]], ...HOVER, dash: null });
+      g.setOverlays(list);
+      g.draw();
+    }),
+  );
+  G.rGrids.forEach((row_, o) =>
+    row_.forEach((g, i) => {
+      const inC = Math.floor(o / (run.cout / v.groups)) * run.perGroup + i;
+      const list = [];
+      if (f.stage === "grad_input" && outs.has(o) && f.in_channel === inC)
+        list.push({ cells: all(v.k), stroke: "#111827", width: 3, outline: true });
+      if (hover?.kind === "weight" && hover.o === o && hover.i === i)
+        list.push({ cells: [[last - hover.ky, last - hover.kx]], ...HOVER, dash: null });
+      g.setOverlays(list);
+      g.draw();
+    }),
+  );
   // Spread plane: the flipped kernel's window over it.
   G.spreadGrids.forEach((g, o) => {
     const list = [];
@@ -417,24 +511,41 @@ function draw(step) {
       const s0 = fr.y + run.a - v.dil * last;
       const t0 = fr.x + run.a - v.dil * last;
       const cells = [];
-      for (let fy = 0; fy < v.k; fy += 1) for (let fx = 0; fx < v.k; fx += 1) cells.push([s0 + fy * v.dil, t0 + fx * v.dil]);
+      for (let fy = 0; fy < v.k; fy += 1)
+        for (let fx = 0; fx < v.k; fx += 1) cells.push([s0 + fy * v.dil, t0 + fx * v.dil]);
       return cells;
     };
     if (f.stage === "grad_input" && outs.has(o)) {
       const cells = windowOf(f);
-      list.push({ cells, ...TAP }, { cells, stroke: "#111827", width: 3, outline: true, dash: v.dil > 1 ? [4, 3] : null });
+      list.push(
+        { cells, ...TAP },
+        { cells, stroke: "#111827", width: 3, outline: true, dash: v.dil > 1 ? [4, 3] : null },
+      );
     }
-    if (hoverGi && hoverGi.channels.some((ch) => ch.out_channel === o)) list.push({ cells: windowOf(hoverGi), ...HOVER });
+    if (hoverGi && hoverGi.channels.some((ch) => ch.out_channel === o))
+      list.push({ cells: windowOf(hoverGi), ...HOVER });
     g.setOverlays(list);
     g.draw();
-    if (f.stage === "grad_input" && outs.has(o) && run.lastStep !== step) g.reveal(f.y + run.a - v.dil * last, f.x + run.a - v.dil * last);
+    if (f.stage === "grad_input" && outs.has(o) && run.lastStep !== step)
+      g.reveal(f.y + run.a - v.dil * last, f.x + run.a - v.dil * last);
   });
   // Input x: the cell whose gradient is computed; the cells a weight reads (stage 2).
   G.xGrids.forEach((g, c) => {
     const list = [];
-    if (run.a || run.b) list.push({ cells: [[0, 0], [run.H - 1, run.W - 1]], stroke: "#1f3b63", width: 2, outline: true, dash: [2, 2] });
+    if (run.a || run.b)
+      list.push({
+        cells: [
+          [0, 0],
+          [run.H - 1, run.W - 1],
+        ],
+        stroke: "#1f3b63",
+        width: 2,
+        outline: true,
+        dash: [2, 2],
+      });
     if (f.stage === "grad_input" && f.in_channel === c) list.push({ cells: [[f.y, f.x]], ...CURRENT });
-    if (f.stage === "grad_input_fold" && f.in_channel === c) list.push({ cells: [[f.y, f.x]], ...TAP, dash: [3, 2] }, { cells: [f.source], ...CURRENT });
+    if (f.stage === "grad_input_fold" && f.in_channel === c)
+      list.push({ cells: [[f.y, f.x]], ...TAP, dash: [3, 2] }, { cells: [f.source], ...CURRENT });
     if (f.stage === "grad_weight" && f.in_channel === c) {
       const cells = [];
       f.rows.forEach((r) => f.cols.forEach((col) => cells.push([r, col])));
@@ -445,27 +556,44 @@ function draw(step) {
       hoverW.rows.forEach((r) => hoverW.cols.forEach((col) => cells.push([r, col])));
       list.push({ cells, ...HOVER });
     }
-    if ((hover?.kind === "x" || hover?.kind === "gi") && hover.c === c) list.push({ cells: [[hover.r, hover.col]], ...HOVER, dash: null });
+    if ((hover?.kind === "x" || hover?.kind === "gi") && hover.c === c)
+      list.push({ cells: [[hover.r, hover.col]], ...HOVER, dash: null });
     g.setOverlays(list);
     g.draw();
   });
   G.giGrids.forEach((g, c) => {
     const list = [];
-    if (run.v.pmode !== "zeros") list.push({ cells: [[0, 0], [run.H - 1, run.W - 1]], stroke: "#1f3b63", width: 2, outline: true, dash: [2, 2] });
+    if (run.v.pmode !== "zeros")
+      list.push({
+        cells: [
+          [0, 0],
+          [run.H - 1, run.W - 1],
+        ],
+        stroke: "#1f3b63",
+        width: 2,
+        outline: true,
+        dash: [2, 2],
+      });
     if (f.stage === "grad_input" && f.in_channel === c) list.push({ cells: [[f.y, f.x]], ...CURRENT });
-    if (f.stage === "grad_input_fold" && f.in_channel === c) list.push({ cells: [[f.y, f.x]], ...TAP, dash: [3, 2] }, { cells: [f.source], ...CURRENT });
-    if ((hover?.kind === "x" || hover?.kind === "gi") && hover.c === c) list.push({ cells: [[hover.r, hover.col]], ...HOVER, dash: null });
+    if (f.stage === "grad_input_fold" && f.in_channel === c)
+      list.push({ cells: [[f.y, f.x]], ...TAP, dash: [3, 2] }, { cells: [f.source], ...CURRENT });
+    if ((hover?.kind === "x" || hover?.kind === "gi") && hover.c === c)
+      list.push({ cells: [[hover.r, hover.col]], ...HOVER, dash: null });
     g.setOverlays(list);
     g.draw();
     if (f.stage.startsWith("grad_input") && f.in_channel === c && run.lastStep !== step) g.reveal(f.y, f.x);
   });
-  G.gwGrids.forEach((row_, o) => row_.forEach((g, i) => {
-    const list = [];
-    if (f.stage === "grad_weight" && f.out_channel === o && f.weight_index[1] === i) list.push({ cells: [[f.ky, f.kx]], ...CURRENT });
-    if (hover?.kind === "weight" && hover.o === o && hover.i === i) list.push({ cells: [[hover.ky, hover.kx]], ...HOVER, dash: null });
-    g.setOverlays(list);
-    g.draw();
-  }));
+  G.gwGrids.forEach((row_, o) =>
+    row_.forEach((g, i) => {
+      const list = [];
+      if (f.stage === "grad_weight" && f.out_channel === o && f.weight_index[1] === i)
+        list.push({ cells: [[f.ky, f.kx]], ...CURRENT });
+      if (hover?.kind === "weight" && hover.o === o && hover.i === i)
+        list.push({ cells: [[hover.ky, hover.kx]], ...HOVER, dash: null });
+      g.setOverlays(list);
+      g.draw();
+    }),
+  );
   G.gbChips.forEach((chip, o) => {
     const idx = run.gbAt.get(o);
     const done = idx !== undefined && idx <= step;
@@ -525,4 +653,9 @@ onResizeSettled(() => {
 });
 
 scene.start();
-window.convscope = { scene, get run() { return run; } };
+window.convscope = {
+  scene,
+  get run() {
+    return run;
+  },
+};

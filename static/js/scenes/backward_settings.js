@@ -11,7 +11,15 @@ const SKIP = ["bias", "act", "edits"];
 
 export const TABLE = [
   ...CONV_TABLE.filter((row) => !SKIP.includes(row.name) && row.name !== "zoom"),
-  { name: "gkind", type: "choice", choices: G_KINDS, default: "int", label: "bw.ctl.gkind", group: "grad", choiceLabel: (c) => t(`bw.gkind.${c}`) },
+  {
+    name: "gkind",
+    type: "choice",
+    choices: G_KINDS,
+    default: "int",
+    label: "bw.ctl.gkind",
+    group: "grad",
+    choiceLabel: (c) => t(`bw.gkind.${c}`),
+  },
   { name: "gseed", type: "int", default: 4, min: 0, max: 99999, label: "bw.ctl.gseed", group: "grad" },
   ...CONV_TABLE.filter((row) => row.name === "zoom"),
 ];

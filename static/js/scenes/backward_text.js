@@ -1,7 +1,7 @@
 // The text half of /backward: each stage's products as a table, its formula in MathML with the
 // step's numbers, and the step in words. Every value is read from a frame.
-import { t, num, term } from "../i18n.js";
-import { math, row, mi, mo, mn, sub, m } from "../mathml.js";
+import { num, t, term } from "../i18n.js";
+import { m, math, mi, mn, mo, row, sub } from "../mathml.js";
 
 const MAX_TERMS = 12;
 const n3 = (v) => num(v, 3).replace("\u2212", "");
@@ -13,7 +13,8 @@ export function metPairs(f) {
   for (const ch of f.channels) {
     f.grad_rows.forEach((r, fy) =>
       f.grad_cols.forEach((c, fx) => {
-        if (r !== null && c !== null) pairs.push({ o: ch.out_channel, g: ch.grads[fy][fx], w: ch.weights[fy][fx], p: ch.products[fy][fx] });
+        if (r !== null && c !== null)
+          pairs.push({ o: ch.out_channel, g: ch.grads[fy][fx], w: ch.weights[fy][fx], p: ch.products[fy][fx] });
       }),
     );
   }
@@ -94,7 +95,9 @@ export function drawDetail(body, f) {
       wrap.className = "channel-products";
       if (small) {
         const cells = ch.grads.map((line, a) => line.map((g, b) => [g, ch.weights[a][b], ch.products[a][b]]));
-        const missing = ch.grads.map((line, a) => line.map((_, b) => f.grad_rows[a] === null || f.grad_cols[b] === null));
+        const missing = ch.grads.map((line, a) =>
+          line.map((_, b) => f.grad_rows[a] === null || f.grad_cols[b] === null),
+        );
         wrap.append(table(t("bw.products_gi", { o: ch.out_channel }), cells, missing));
       }
       wrap.append(para(t("bw.sum_of", { o: ch.out_channel, s: num(ch.sum, 3) })));
@@ -103,7 +106,17 @@ export function drawDetail(body, f) {
     body.append(list);
     const pairs = metPairs(f).map((q) => [q.g, q.w]);
     const lhs = symbol("\u2202x", `${f.in_channel},${f.y},${f.x}`);
-    body.append(formulaBlock(t("bw.total_gi", { c: f.in_channel, y: f.y, x: f.x }), sumRow(lhs, pairs, f.grad, f.channels.map((c) => c.sum))));
+    body.append(
+      formulaBlock(
+        t("bw.total_gi", { c: f.in_channel, y: f.y, x: f.x }),
+        sumRow(
+          lhs,
+          pairs,
+          f.grad,
+          f.channels.map((c) => c.sum),
+        ),
+      ),
+    );
     if (f.padded && f.source) body.append(para(t("bw.pad_cell_note", { r: f.source[0], c: f.source[1] }), "note"));
   } else if (f.stage === "grad_input_fold") {
     const lhs = symbol("\u2202x", `${f.in_channel},${f.source[0]},${f.source[1]}`);
@@ -134,7 +147,8 @@ export function drawDetail(body, f) {
   } else if (f.stage === "grad_bias") {
     const s = f.samples[0];
     const cells = s.grads.map((line) => line.map((g) => [g, null, null]));
-    if (s.grads.length * s.grads[0].length <= 64) list.append(table(t("bw.grads_of", { o: f.out_channel }), cells, null));
+    if (s.grads.length * s.grads[0].length <= 64)
+      list.append(table(t("bw.grads_of", { o: f.out_channel }), cells, null));
     body.append(list);
     const terms = [];
     for (const sample of f.samples) sample.grads.forEach((line) => line.forEach((g) => terms.push(g)));
@@ -164,14 +178,21 @@ export function narrate(f) {
   }
   if (f.stage === "grad_input_fold") {
     return t("bw.narrate_fold", {
-      c: f.in_channel, y: f.y, x: f.x, r: f.source[0], col: f.source[1],
-      g: term(f.grad, 3), before: num(f.before, 3), after: num(f.after, 3),
+      c: f.in_channel,
+      y: f.y,
+      x: f.x,
+      r: f.source[0],
+      col: f.source[1],
+      g: term(f.grad, 3),
+      before: num(f.before, 3),
+      after: num(f.after, 3),
     });
   }
   if (f.stage === "grad_weight") {
     const [o, i, ky, kx] = f.weight_index;
     const pairs = [];
-    for (const s of f.samples) s.values.forEach((line, a) => line.forEach((x, b) => pairs.push(`${term(x)}×${term(s.grads[a][b])}`)));
+    for (const s of f.samples)
+      s.values.forEach((line, a) => line.forEach((x, b) => pairs.push(`${term(x)}×${term(s.grads[a][b])}`)));
     const terms = pairs.length <= MAX_TERMS ? pairs.join(" + ") : t("bw.narrate_many", { n: pairs.length });
     return t("bw.narrate_gw", { o, i, ky, kx, c: f.in_channel, terms, g: num(f.grad, 3) });
   }

@@ -3,15 +3,16 @@
 // update) and then every value (x_hat, then gamma x_hat + beta); below, the running statistics
 // over several training steps and the same batch in training against evaluation. Every number
 // comes from the frames of /api/batch-norm/frames or from /api/batch-norm(/steps).
-import { t, num } from "../i18n.js";
+
+import { diverging, inkFor, legend, maxAbs } from "../colour.js";
 import { Grid } from "../grid.js";
-import { diverging, inkFor, maxAbs, legend } from "../colour.js";
-import { streamFrames, postJson } from "../stream.js";
+import { num, t } from "../i18n.js";
 import { Scene } from "../scene.js";
 import { onResizeSettled, paragraphs, stagePart } from "../stage.js";
-import { TABLE, constrain, stepsBody, frameBody, stepPlan } from "./batch_norm_settings.js";
-import { statsFormula, cellFormula, narrateStats, narrateCell, D } from "./batch_norm_text.js";
-import { drawRunning, drawCompare } from "./batch_norm_panels.js";
+import { postJson, streamFrames } from "../stream.js";
+import { drawCompare, drawRunning } from "./batch_norm_panels.js";
+import { constrain, frameBody, stepPlan, stepsBody, TABLE } from "./batch_norm_settings.js";
+import { cellFormula, D, narrateCell, narrateStats, statsFormula } from "./batch_norm_text.js";
 
 let run = null;
 const els = {
@@ -88,34 +89,42 @@ function buildStage() {
   // Room for the sample label, the part's padding and the gaps: all C grids of a sample in one row.
   const perGrid = Math.max(40, (partWidth - 110) / v.c - 14);
   const inScale = diverging(maxAbs(run.input));
-  const input = batchPart(els.stage, "bn.input", perGrid, (n, c, fit) =>
-    new Grid({
-      rows: v.h,
-      cols: v.w,
-      caption: t("bn.channel", { c }),
-      label: t("bn.input_aria", { n, c, h: v.h, w: v.w }),
-      fitWidth: fit,
-      fill: (y, x) => inScale(run.input[n][c][y][x]),
-      text: (y, x) => num(run.input[n][c][y][x], 2),
-      ink: (y, x, fill) => inkFor(fill),
-      onClick: (y, x) => jumpTo(n, c, y, x),
-    }),
+  const input = batchPart(
+    els.stage,
+    "bn.input",
+    perGrid,
+    (n, c, fit) =>
+      new Grid({
+        rows: v.h,
+        cols: v.w,
+        caption: t("bn.channel", { c }),
+        label: t("bn.input_aria", { n, c, h: v.h, w: v.w }),
+        fitWidth: fit,
+        fill: (y, x) => inScale(run.input[n][c][y][x]),
+        text: (y, x) => num(run.input[n][c][y][x], 2),
+        ink: (y, x, fill) => inkFor(fill),
+        onClick: (y, x) => jumpTo(n, c, y, x),
+      }),
   );
-  const output = batchPart(els.stage, "bn.output", perGrid, (n, c, fit) =>
-    new Grid({
-      rows: v.h,
-      cols: v.w,
-      caption: t("bn.channel", { c }),
-      label: t("bn.output_aria", { n, c, h: v.h, w: v.w }),
-      fitWidth: fit,
-      fill: (y, x) => {
-        const value = shownOutput(scene.player.step, n, c, y, x);
-        return value === null ? null : diverging(run.outMax)(value);
-      },
-      text: (y, x) => num(shownOutput(scene.player.step, n, c, y, x), 2),
-      ink: (y, x, fill) => inkFor(fill),
-      onClick: (y, x) => jumpTo(n, c, y, x),
-    }),
+  const output = batchPart(
+    els.stage,
+    "bn.output",
+    perGrid,
+    (n, c, fit) =>
+      new Grid({
+        rows: v.h,
+        cols: v.w,
+        caption: t("bn.channel", { c }),
+        label: t("bn.output_aria", { n, c, h: v.h, w: v.w }),
+        fitWidth: fit,
+        fill: (y, x) => {
+          const value = shownOutput(scene.player.step, n, c, y, x);
+          return value === null ? null : diverging(run.outMax)(value);
+        },
+        text: (y, x) => num(shownOutput(scene.player.step, n, c, y, x), 2),
+        ink: (y, x, fill) => inkFor(fill),
+        onClick: (y, x) => jumpTo(n, c, y, x),
+      }),
   );
   run.grids = { input, output };
   els.legend.replaceChildren();
@@ -157,7 +166,10 @@ function draw(step) {
   }
   els.formulaTitle.textContent = t(where.phase ? `bn.title_${where.phase}` : "bn.title_cell", { c: where.channel });
   els.formula.replaceChildren(where.phase ? statsFormula(f, where.phase) : cellFormula(f));
-  els.formulaNote.textContent = t(where.phase ? `bn.note_${where.phase}` : "bn.note_cell", { m: stats.count ?? "", c: where.channel });
+  els.formulaNote.textContent = t(where.phase ? `bn.note_${where.phase}` : "bn.note_cell", {
+    m: stats.count ?? "",
+    c: where.channel,
+  });
   drawDetail(stats, where);
   if (run.lastChannel !== where.channel && run.other) {
     drawCompare(run, where.channel, D);
@@ -201,8 +213,8 @@ function drawDetail(stats, where) {
     ["μ", stats.mean],
     ["σ²", stats.variance],
     ["√(σ² + ε)", stats.std],
-    ["γ", first ? first.gamma ?? 1 : null],
-    ["β", first ? first.beta ?? 0 : null],
+    ["γ", first ? (first.gamma ?? 1) : null],
+    ["β", first ? (first.beta ?? 0) : null],
   ];
   if (stats.training) {
     rows.push([t("bn.f_running_mean"), `${num(stats.running_mean_before, D)} → ${num(stats.running_mean_after, D)}`]);
@@ -213,7 +225,7 @@ function drawDetail(stats, where) {
     const th = document.createElement("th");
     th.textContent = name;
     const td = document.createElement("td");
-    td.textContent = typeof value === "number" ? num(value, D) : value ?? "";
+    td.textContent = typeof value === "number" ? num(value, D) : (value ?? "");
     tr.append(th, td);
     table.append(tr);
   }
@@ -229,7 +241,13 @@ function narrate(step) {
 // ---- notes above the player ----
 
 function drawNotes(v) {
-  const notes = [t(v.mode === "train" ? "bn.note_mode_train" : "bn.note_mode_eval", { at: v.at, steps: v.steps, seed: v.seed + v.at - 1 })];
+  const notes = [
+    t(v.mode === "train" ? "bn.note_mode_train" : "bn.note_mode_eval", {
+      at: v.at,
+      steps: v.steps,
+      seed: v.seed + v.at - 1,
+    }),
+  ];
   notes.push(t("bn.note_axes", { n: v.n, h: v.h, w: v.w, m: v.n * v.h * v.w }));
   els.limits.replaceChildren(...paragraphs(notes));
 }
@@ -285,4 +303,9 @@ onResizeSettled(() => {
 });
 
 scene.start();
-window.convscope = { scene, get run() { return run; } };
+window.convscope = {
+  scene,
+  get run() {
+    return run;
+  },
+};

@@ -1,9 +1,10 @@
 // /batch-norm's panels under the player: the running statistics over the training steps (table,
 // chart and the update written out), and the same batch through training and evaluation. The
 // numbers come from /api/batch-norm/steps and /api/batch-norm; the page only lays them out.
-import { t, num } from "../i18n.js";
-import { Grid } from "../grid.js";
+
 import { diverging, inkFor, maxAbs } from "../colour.js";
+import { Grid } from "../grid.js";
+import { num, t } from "../i18n.js";
 import { chainFormula } from "./batch_norm_text.js";
 
 const els = {
@@ -37,14 +38,20 @@ function runningTable(run, D) {
   const head = document.createElement("tr");
   head.append(cell("th", t("bn.run_step")), cell("th", t("bn.run_seed")));
   for (let c = 0; c < v.c; c += 1) {
-    for (const key of ["bn.run_mean", "bn.run_unbiased", "bn.run_rmean", "bn.run_rvar"]) head.append(cell("th", t(key, { c })));
+    for (const key of ["bn.run_mean", "bn.run_unbiased", "bn.run_rmean", "bn.run_rvar"])
+      head.append(cell("th", t(key, { c })));
   }
   table.append(head);
   const start = document.createElement("tr");
   start.dataset.step = "0";
   start.append(cell("td", t("bn.run_start")), cell("td", "—"));
   for (let c = 0; c < v.c; c += 1) {
-    start.append(cell("td", "—"), cell("td", "—"), cell("td", num(chain.start.running_mean[c], D)), cell("td", num(chain.start.running_var[c], D)));
+    start.append(
+      cell("td", "—"),
+      cell("td", "—"),
+      cell("td", num(chain.start.running_mean[c], D)),
+      cell("td", num(chain.start.running_var[c], D)),
+    );
   }
   table.append(start);
   for (let i = 0; i < chain.steps; i += 1) {
@@ -83,7 +90,10 @@ function chart(run, c, width) {
   canvas.setAttribute("role", "img");
   const lastMean = chain.running_mean[chain.steps - 1][c];
   const lastVar = chain.running_var[chain.steps - 1][c];
-  canvas.setAttribute("aria-label", t("bn.chart_aria", { c, steps: chain.steps, rm: num(lastMean, 3), rv: num(lastVar, 3) }));
+  canvas.setAttribute(
+    "aria-label",
+    t("bn.chart_aria", { c, steps: chain.steps, rm: num(lastMean, 3), rv: num(lastVar, 3) }),
+  );
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   const series = {
@@ -188,17 +198,24 @@ export function drawCompare(run, c, D) {
   const b = evaluation.output.map((sample) => sample[c]);
   let differ = 0;
   let total = 0;
-  a.forEach((plane, n) => plane.forEach((line, y) => line.forEach((value, x) => {
-    total += 1;
-    if (value !== b[n][y][x]) differ += 1;
-  })));
+  a.forEach((plane, n) =>
+    plane.forEach((line, y) =>
+      line.forEach((value, x) => {
+        total += 1;
+        if (value !== b[n][y][x]) differ += 1;
+      }),
+    ),
+  );
   els.verdict.textContent = t(differ ? "bn.cmp_differ" : "bn.cmp_same", { d: differ, m: total, c });
   els.verdict.dataset.differ = String(differ);
   const scale = diverging(Math.max(maxAbs(a), maxAbs(b)));
   const width = Math.max(260, els.compare.clientWidth || 700);
   const fit = Math.min(200, width < 700 ? (width - 30) / 2 : (width / 2 - 60) / Math.min(v.n, 4));
   els.compare.replaceChildren();
-  for (const [key, planes, name] of [["bn.cmp_train", a, "train"], ["bn.cmp_eval", b, "eval"]]) {
+  for (const [key, planes, name] of [
+    ["bn.cmp_train", a, "train"],
+    ["bn.cmp_eval", b, "eval"],
+  ]) {
     const part = document.createElement("div");
     part.className = "bn-compare-part";
     part.append(cell("h3", t(key, { c })));

@@ -1,7 +1,7 @@
 // /batch-norm's settings: the table of controls, their limits, the API requests they describe and
 // how the player's steps map onto the frames. Only layout arithmetic lives here (how many steps,
 // which frame a step shows), never the normalisation itself.
-import { t, parseNumber } from "../i18n.js";
+import { parseNumber, t } from "../i18n.js";
 
 const X_KINDS = ["digits", "int", "floats"];
 const RANGES = { digits: [0, 9], int: [-3, 3] };
@@ -13,13 +13,44 @@ export const TABLE = [
   { name: "c", type: "int", default: 2, min: 1, max: 4, label: "bn.ctl.c", group: "batch" },
   { name: "h", type: "int", default: 3, min: 2, max: 6, label: "bn.ctl.h", group: "batch" },
   { name: "w", type: "int", default: 3, min: 2, max: 6, label: "bn.ctl.w", group: "batch" },
-  { name: "xkind", type: "choice", choices: X_KINDS, default: "digits", label: "bn.ctl.xkind", group: "batch", choiceLabel: (c) => t(`kind.${c}`) },
+  {
+    name: "xkind",
+    type: "choice",
+    choices: X_KINDS,
+    default: "digits",
+    label: "bn.ctl.xkind",
+    group: "batch",
+    choiceLabel: (c) => t(`kind.${c}`),
+  },
   { name: "seed", type: "int", default: 1, min: 0, max: 99999, label: "bn.ctl.seed", group: "batch" },
-  { name: "mode", type: "choice", choices: ["train", "eval"], default: "train", label: "bn.ctl.mode", group: "bn", choiceLabel: (c) => t(`bn.mode.${c}`) },
+  {
+    name: "mode",
+    type: "choice",
+    choices: ["train", "eval"],
+    default: "train",
+    label: "bn.ctl.mode",
+    group: "bn",
+    choiceLabel: (c) => t(`bn.mode.${c}`),
+  },
   { name: "gamma", type: "text", default: "1", label: "bn.ctl.gamma", group: "bn" },
   { name: "beta", type: "text", default: "0", label: "bn.ctl.beta", group: "bn" },
-  { name: "eps", type: "choice", choices: [0.00001, 0.001, 0.1, 1], default: 0.00001, label: "bn.ctl.eps", group: "bn", choiceLabel: (c) => (c < 0.001 ? "10⁻⁵" : String(c)) },
-  { name: "mom", type: "choice", choices: [0.01, 0.1, 0.2, 0.5, 0.9, 1], default: 0.1, label: "bn.ctl.mom", group: "running" },
+  {
+    name: "eps",
+    type: "choice",
+    choices: [0.00001, 0.001, 0.1, 1],
+    default: 0.00001,
+    label: "bn.ctl.eps",
+    group: "bn",
+    choiceLabel: (c) => (c < 0.001 ? "10⁻⁵" : String(c)),
+  },
+  {
+    name: "mom",
+    type: "choice",
+    choices: [0.01, 0.1, 0.2, 0.5, 0.9, 1],
+    default: 0.1,
+    label: "bn.ctl.mom",
+    group: "running",
+  },
   { name: "steps", type: "int", default: 5, min: 1, max: MAX_STEPS, label: "bn.ctl.steps", group: "running" },
   { name: "at", type: "int", default: 1, min: 1, max: MAX_STEPS, label: "bn.ctl.at", group: "running" },
 ];
@@ -29,7 +60,10 @@ export const TABLE = [
  * missing channels take the default. Returns {values (C numbers), text (canonical), problem}.
  */
 export function affine(text, channels, fallback) {
-  const parts = String(text).trim().split(/[\s,;_]+/).filter(Boolean);
+  const parts = String(text)
+    .trim()
+    .split(/[\s,;_]+/)
+    .filter(Boolean);
   const numbers = parts.map((p) => parseNumber(p));
   let problem = null;
   let values;
@@ -53,7 +87,10 @@ export function affine(text, channels, fallback) {
 export function constrain(v) {
   const L = { at: { max: v.steps } };
   if (v.at >= v.steps && v.steps < MAX_STEPS) L.at.why = t("bn.why_at", { steps: v.steps });
-  for (const [name, fallback] of [["gamma", 1], ["beta", 0]]) {
+  for (const [name, fallback] of [
+    ["gamma", 1],
+    ["beta", 0],
+  ]) {
     const parsed = affine(v[name], v.c, fallback);
     // The canonical text replaces what was typed, so the URL holds exactly what is used.
     L[name] = { allowed: [parsed.text], fallback: parsed.text };

@@ -1,7 +1,7 @@
 // /batch-norm's words and formulas: each step of the frames as MathML with its real numbers, and
 // as a sentence for the narration. Every number comes from a frame or from the API's results.
-import { t, num, term } from "../i18n.js";
-import { math, row, mi, mo, mn, frac, sub, m } from "../mathml.js";
+import { num, t, term } from "../i18n.js";
+import { frac, m, math, mi, mn, mo, row, sub } from "../mathml.js";
 
 const D = 4; // decimals shown for statistics
 const n = (value) => mn(value, num(value, D).replace("\u2212", ""), true);
@@ -35,7 +35,17 @@ export function statsFormula(f, phase) {
     );
   }
   if (phase === "mean") {
-    return lines(row(mu(), mo("="), frac(row(mo("∑"), mi("x")), mi("m")), mo("="), frac(n(f.sum), mn(f.count)), mo("="), res(f.mean)));
+    return lines(
+      row(
+        mu(),
+        mo("="),
+        frac(row(mo("∑"), mi("x")), mi("m")),
+        mo("="),
+        frac(n(f.sum), mn(f.count)),
+        mo("="),
+        res(f.mean),
+      ),
+    );
   }
   if (phase === "squares") {
     const squares = f.squared_deviations.flat(2);
@@ -53,8 +63,22 @@ export function statsFormula(f, phase) {
   }
   if (phase === "variance") {
     return lines(
-      row(sigma2(), mo("="), frac(row(mo("∑"), sup2(row(mo("("), mi("x"), mo("−"), mu(), mo(")")))), mi("m")), mo("="), frac(n(f.sum_squared_deviations), mn(f.count)), mo("="), res(f.variance)),
-      row(msqrt(row(sigma2(), mo("+"), mi("ε"))), mo("="), msqrt(row(n(f.variance), mo("+"), n(f.eps))), mo("="), res(f.std)),
+      row(
+        sigma2(),
+        mo("="),
+        frac(row(mo("∑"), sup2(row(mo("("), mi("x"), mo("−"), mu(), mo(")")))), mi("m")),
+        mo("="),
+        frac(n(f.sum_squared_deviations), mn(f.count)),
+        mo("="),
+        res(f.variance),
+      ),
+      row(
+        msqrt(row(sigma2(), mo("+"), mi("ε"))),
+        mo("="),
+        msqrt(row(n(f.variance), mo("+"), n(f.eps))),
+        mo("="),
+        res(f.std),
+      ),
     );
   }
   if (phase === "running") {
@@ -62,16 +86,58 @@ export function statsFormula(f, phase) {
     // A MathML node lives in one place only: each line gets its own (1 − momentum).
     const keep = () => row(mo("("), mn(1), mo("−"), n(rate), mo(")"));
     return lines(
-      row(mtextRow("bn.f_running_mean"), mo("="), keep(), mo("·"), n(f.running_mean_before), mo("+"), n(rate), mo("·"), n(f.mean), mo("="), res(f.running_mean_after)),
-      row(sub(mi("s"), mi("c")), mo("="), sigma2(), mo("·"), frac(mi("m"), row(mi("m"), mo("−"), mn(1))), mo("="), n(f.variance), mo("·"), frac(mn(f.count), mn(f.count - 1)), mo("="), res(f.unbiased_variance)),
-      row(mtextRow("bn.f_running_var"), mo("="), keep(), mo("·"), n(f.running_var_before), mo("+"), n(rate), mo("·"), n(f.unbiased_variance), mo("="), res(f.running_var_after)),
+      row(
+        mtextRow("bn.f_running_mean"),
+        mo("="),
+        keep(),
+        mo("·"),
+        n(f.running_mean_before),
+        mo("+"),
+        n(rate),
+        mo("·"),
+        n(f.mean),
+        mo("="),
+        res(f.running_mean_after),
+      ),
+      row(
+        sub(mi("s"), mi("c")),
+        mo("="),
+        sigma2(),
+        mo("·"),
+        frac(mi("m"), row(mi("m"), mo("−"), mn(1))),
+        mo("="),
+        n(f.variance),
+        mo("·"),
+        frac(mn(f.count), mn(f.count - 1)),
+        mo("="),
+        res(f.unbiased_variance),
+      ),
+      row(
+        mtextRow("bn.f_running_var"),
+        mo("="),
+        keep(),
+        mo("·"),
+        n(f.running_var_before),
+        mo("+"),
+        n(rate),
+        mo("·"),
+        n(f.unbiased_variance),
+        mo("="),
+        res(f.running_var_after),
+      ),
     );
   }
   // evaluation: the running statistics stand in for the batch's
   return lines(
     row(mu(), mo("="), mtextRow("bn.f_running_mean"), mo("="), res(f.mean)),
     row(sigma2(), mo("="), mtextRow("bn.f_running_var"), mo("="), res(f.variance)),
-    row(msqrt(row(sigma2(), mo("+"), mi("ε"))), mo("="), msqrt(row(n(f.variance), mo("+"), n(f.eps))), mo("="), res(f.std)),
+    row(
+      msqrt(row(sigma2(), mo("+"), mi("ε"))),
+      mo("="),
+      msqrt(row(n(f.variance), mo("+"), n(f.eps))),
+      mo("="),
+      res(f.std),
+    ),
   );
 }
 
@@ -84,8 +150,31 @@ export function cellFormula(f) {
   const gamma = f.gamma ?? 1;
   const beta = f.beta ?? 0;
   return lines(
-    row(m("mover", mi("x"), mo("^")), mo("="), frac(row(mi("x"), mo("−"), mu()), msqrt(row(sigma2(), mo("+"), mi("ε")))), mo("="), frac(row(n(f.value), mo("−"), n(f.mean)), n(f.std)), mo("="), res(f.x_hat)),
-    row(mi("y"), mo("="), sub(mi("γ"), mi("c")), m("mover", mi("x"), mo("^")), mo("+"), sub(mi("β"), mi("c")), mo("="), n(gamma), mo("·"), n(f.x_hat), mo("+"), n(beta), mo("="), res(f.output)),
+    row(
+      m("mover", mi("x"), mo("^")),
+      mo("="),
+      frac(row(mi("x"), mo("−"), mu()), msqrt(row(sigma2(), mo("+"), mi("ε")))),
+      mo("="),
+      frac(row(n(f.value), mo("−"), n(f.mean)), n(f.std)),
+      mo("="),
+      res(f.x_hat),
+    ),
+    row(
+      mi("y"),
+      mo("="),
+      sub(mi("γ"), mi("c")),
+      m("mover", mi("x"), mo("^")),
+      mo("+"),
+      sub(mi("β"), mi("c")),
+      mo("="),
+      n(gamma),
+      mo("·"),
+      n(f.x_hat),
+      mo("+"),
+      n(beta),
+      mo("="),
+      res(f.output),
+    ),
   );
 }
 
@@ -94,8 +183,32 @@ export function chainFormula(chain, i, c, momentum) {
   const before = (key) => (i === 0 ? chain.start[key][c] : chain[key][i - 1][c]);
   const keep = () => row(mo("("), mn(1), mo("−"), n(momentum), mo(")"));
   return lines(
-    row(mtextRow("bn.f_running_mean"), mo("="), keep(), mo("·"), n(before("running_mean")), mo("+"), n(momentum), mo("·"), n(chain.mean[i][c]), mo("="), res(chain.running_mean[i][c])),
-    row(mtextRow("bn.f_running_var"), mo("="), keep(), mo("·"), n(before("running_var")), mo("+"), n(momentum), mo("·"), n(chain.unbiased_variance[i][c]), mo("="), res(chain.running_var[i][c])),
+    row(
+      mtextRow("bn.f_running_mean"),
+      mo("="),
+      keep(),
+      mo("·"),
+      n(before("running_mean")),
+      mo("+"),
+      n(momentum),
+      mo("·"),
+      n(chain.mean[i][c]),
+      mo("="),
+      res(chain.running_mean[i][c]),
+    ),
+    row(
+      mtextRow("bn.f_running_var"),
+      mo("="),
+      keep(),
+      mo("·"),
+      n(before("running_var")),
+      mo("+"),
+      n(momentum),
+      mo("·"),
+      n(chain.unbiased_variance[i][c]),
+      mo("="),
+      res(chain.running_var[i][c]),
+    ),
   );
 }
 
@@ -105,12 +218,26 @@ export function narrateStats(f, phase, v) {
   const where = { c, n: v.n, h: v.h, w: v.w, m: f.count };
   if (phase === "sum") {
     const flat = f.values.flat(2);
-    const shown = flat.length > MAX_TERMS ? `${flat.slice(0, 4).map((x) => term(x, D)).join(" + ")} + … (${flat.length})` : flat.map((x) => term(x, D)).join(" + ");
+    const shown =
+      flat.length > MAX_TERMS
+        ? `${flat
+            .slice(0, 4)
+            .map((x) => term(x, D))
+            .join(" + ")} + … (${flat.length})`
+        : flat.map((x) => term(x, D)).join(" + ");
     return t("bn.narrate_sum", { ...where, terms: shown, sum: num(f.sum, D) });
   }
   if (phase === "mean") return t("bn.narrate_mean", { ...where, sum: num(f.sum, D), mean: num(f.mean, D) });
-  if (phase === "squares") return t("bn.narrate_squares", { ...where, mean: num(f.mean, D), ss: num(f.sum_squared_deviations, D) });
-  if (phase === "variance") return t("bn.narrate_variance", { ...where, ss: num(f.sum_squared_deviations, D), var: num(f.variance, D), eps: num(f.eps, 5), std: num(f.std, D) });
+  if (phase === "squares")
+    return t("bn.narrate_squares", { ...where, mean: num(f.mean, D), ss: num(f.sum_squared_deviations, D) });
+  if (phase === "variance")
+    return t("bn.narrate_variance", {
+      ...where,
+      ss: num(f.sum_squared_deviations, D),
+      var: num(f.variance, D),
+      eps: num(f.eps, 5),
+      std: num(f.std, D),
+    });
   if (phase === "running") {
     return t("bn.narrate_running", {
       c,

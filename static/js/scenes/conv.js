@@ -2,14 +2,15 @@
 // frames of POST /api/conv2d/frames; the page only lays them out. The maps behind the hovers
 // (output -> window, input -> outputs it feeds, weight -> inputs it multiplies) are built once
 // from the frames as they arrive, never by redoing the arithmetic.
-import { t, num, term } from "../i18n.js";
+
+import { diverging, inkFor, legend, maxAbs } from "../colour.js";
+import { editNumber, withEdit } from "../edit.js";
 import { Grid } from "../grid.js";
-import { diverging, inkFor, maxAbs, legend } from "../colour.js";
-import { streamFrames } from "../stream.js";
+import { num, t, term } from "../i18n.js";
 import { Scene } from "../scene.js";
 import { addHoverInfo, onResizeSettled, stagePart } from "../stage.js";
-import { editNumber, withEdit } from "../edit.js";
-import { TABLE, pads, constrain, resolveBody } from "./conv_settings.js";
+import { streamFrames } from "../stream.js";
+import { constrain, pads, resolveBody, TABLE } from "./conv_settings.js";
 import { drawDetail, drawFormula } from "./conv_text.js";
 
 // ---- the scene's data, rebuilt for each run ----
@@ -127,7 +128,8 @@ function buildStage() {
       text: (r, col) => num(inputValue(c, r, col)),
       ink: (r, col, fill) => inkFor(fill),
       pattern: (r, col) => {
-        if (!(run.rowsSeen.has(r) && run.colsSeen.has(col)) && run.ingested === run.header.frame_count) return "unvisited";
+        if (!(run.rowsSeen.has(r) && run.colsSeen.has(col)) && run.ingested === run.header.frame_count)
+          return "unvisited";
         return r < 0 || r >= run.H || col < 0 || col >= run.W ? "pad" : null;
       },
       onHover: (r, col) => setHover(r === null ? null : { kind: "input", c, r, col }),
@@ -295,11 +297,26 @@ function draw(step) {
     const inWindow = f.channels.some((ch) => ch.in_channel === c);
     g.setOverlays([
       // The edge of the real input, so padding stands apart even when it holds copied values.
-      run.padBefore || run.padAfter ? { cells: [[0, 0], [run.H - 1, run.W - 1]], stroke: "#1f3b63", width: 2, outline: true, dash: [2, 2] } : null,
+      run.padBefore || run.padAfter
+        ? {
+            cells: [
+              [0, 0],
+              [run.H - 1, run.W - 1],
+            ],
+            stroke: "#1f3b63",
+            width: 2,
+            outline: true,
+            dash: [2, 2],
+          }
+        : null,
       inWindow ? { cells: cellsOfWindow(f), ...WINDOW } : null,
-      inWindow ? { cells: cellsOfWindow(f), stroke: "#111827", width: 3, outline: true, dash: run.v.dil > 1 ? [4, 3] : null } : null,
+      inWindow
+        ? { cells: cellsOfWindow(f), stroke: "#111827", width: 3, outline: true, dash: run.v.dil > 1 ? [4, 3] : null }
+        : null,
       // Hover marks go on top: dashed, so the current window still shows between the dashes.
-      hoverFrame && hoverFrame.channels.some((ch) => ch.in_channel === c) ? { cells: cellsOfWindow(hoverFrame), ...HOVER } : null,
+      hoverFrame && hoverFrame.channels.some((ch) => ch.in_channel === c)
+        ? { cells: cellsOfWindow(hoverFrame), ...HOVER }
+        : null,
       weightCells.has(c) ? { cells: weightCells.get(c), ...HOVER } : null,
       hover?.kind === "input" && hover.c === c ? { cells: [[hover.r, hover.col]], ...HOVER, dash: null } : null,
     ]);
@@ -312,7 +329,9 @@ function draw(step) {
       for (let r = 0; r < run.v.k; r += 1) for (let c = 0; c < run.v.k; c += 1) all.push([r, c]);
       g.setOverlays([
         o === f.out_channel ? { cells: all, stroke: "#111827", width: 3, outline: true } : null,
-        hover?.kind === "weight" && hover.o === o && hover.i === i ? { cells: [[hover.ky, hover.kx]], ...HOVER, dash: null } : null,
+        hover?.kind === "weight" && hover.o === o && hover.i === i
+          ? { cells: [[hover.ky, hover.kx]], ...HOVER, dash: null }
+          : null,
       ]);
       g.draw();
       g.el.classList.toggle("is-current", o === f.out_channel);
@@ -322,7 +341,13 @@ function draw(step) {
   outGrids.forEach((g, o) => {
     g.setOverlays([
       o === f.out_channel ? { cells: [[f.y, f.x]], stroke: "#111827", width: 3 } : null,
-      { cells: feeds.map((i) => run.frames[i]).filter((fr) => fr.out_channel === o).map((fr) => [fr.y, fr.x]), ...HOVER },
+      {
+        cells: feeds
+          .map((i) => run.frames[i])
+          .filter((fr) => fr.out_channel === o)
+          .map((fr) => [fr.y, fr.x]),
+        ...HOVER,
+      },
       hover?.kind === "output" && hover.o === o ? { cells: [[hover.y, hover.x]], ...HOVER } : null,
     ]);
     g.draw();
@@ -335,12 +360,16 @@ function draw(step) {
 function narrate(step) {
   const f = run.frames[step];
   const products = [];
-  for (const ch of f.channels) ch.products.forEach((line, a) => line.forEach((p, b) => products.push(`${term(ch.values[a][b])}×${term(ch.weights[a][b])}`)));
+  for (const ch of f.channels)
+    ch.products.forEach((line, a) =>
+      line.forEach((p, b) => products.push(`${term(ch.values[a][b])}×${term(ch.weights[a][b])}`)),
+    );
   let terms;
   if (products.length <= 12) terms = products.join(" + ");
   else terms = f.channels.map((ch) => t("conv.narrate_sum", { c: ch.in_channel, s: num(ch.sum, 3) })).join(" + ");
   const bias = f.bias === null || f.bias === undefined ? "" : t("conv.narrate_bias", { b: term(f.bias, 3) });
-  const act = f.activation === "none" ? "" : t("conv.narrate_act", { act: t(`act.${f.activation}`), out: num(f.output, 3) });
+  const act =
+    f.activation === "none" ? "" : t("conv.narrate_act", { act: t(`act.${f.activation}`), out: num(f.output, 3) });
   return t("conv.narrate", { o: f.out_channel, y: f.y, x: f.x, terms, bias, pre: num(f.pre_activation, 3), act });
 }
 
@@ -391,4 +420,9 @@ onResizeSettled(() => {
 });
 
 scene.start();
-window.convscope = { scene, get run() { return run; } };
+window.convscope = {
+  scene,
+  get run() {
+    return run;
+  },
+};

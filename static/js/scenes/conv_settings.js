@@ -1,13 +1,26 @@
 // /conv's settings: the table of controls, the limits each puts on the others (with the reason),
 // and the API request they describe. Only parameter arithmetic lives here (sizes, paddings),
 // never the convolution itself.
+
+import { applyEdits, parseEdits } from "../edit.js";
 import { t } from "../i18n.js";
 import { config } from "../scene.js";
 import { postJson } from "../stream.js";
-import { parseEdits, applyEdits } from "../edit.js";
 
 const X_KINDS = ["binary", "int", "digits", "floats"];
-const W_KINDS = ["sign", "int", "floats", "identity", "box_blur", "gaussian", "sharpen", "sobel_x", "sobel_y", "laplacian", "emboss"];
+const W_KINDS = [
+  "sign",
+  "int",
+  "floats",
+  "identity",
+  "box_blur",
+  "gaussian",
+  "sharpen",
+  "sobel_x",
+  "sobel_y",
+  "laplacian",
+  "emboss",
+];
 const ONLY_SIZE_3 = ["sharpen", "laplacian", "emboss"];
 const PAD_MODES = ["zeros", "reflect", "replicate", "circular"];
 const MAX_KERNEL = 11;
@@ -17,20 +30,68 @@ const MAX_STEP = 5;
 export const TABLE = [
   { name: "size", type: "int", default: 5, min: 1, max: 64, label: "conv.ctl.size", group: "input" },
   { name: "cin", type: "int", default: 1, min: 1, max: 4, label: "conv.ctl.cin", group: "input" },
-  { name: "xkind", type: "choice", choices: X_KINDS, default: "binary", label: "conv.ctl.xkind", group: "input", choiceLabel: (c) => t(`kind.${c}`) },
+  {
+    name: "xkind",
+    type: "choice",
+    choices: X_KINDS,
+    default: "binary",
+    label: "conv.ctl.xkind",
+    group: "input",
+    choiceLabel: (c) => t(`kind.${c}`),
+  },
   { name: "seed", type: "int", default: 1, min: 0, max: 99999, label: "conv.ctl.seed", group: "input" },
   { name: "k", type: "int", default: 3, min: 1, max: MAX_KERNEL, label: "conv.ctl.k", group: "kernel" },
   { name: "cout", type: "int", default: 1, min: 1, max: 4, label: "conv.ctl.cout", group: "kernel" },
-  { name: "wkind", type: "choice", choices: W_KINDS, default: "sign", label: "conv.ctl.wkind", group: "kernel", choiceLabel: (c) => t(`kind.${c}`) },
+  {
+    name: "wkind",
+    type: "choice",
+    choices: W_KINDS,
+    default: "sign",
+    label: "conv.ctl.wkind",
+    group: "kernel",
+    choiceLabel: (c) => t(`kind.${c}`),
+  },
   { name: "groups", type: "choice", choices: [1, 2, 3, 4], default: 1, label: "conv.ctl.groups", group: "kernel" },
   { name: "bias", type: "bool", default: true, label: "conv.ctl.bias", group: "kernel" },
-  { name: "pad", type: "choice", choices: ["number", "valid", "same", "full"], default: "number", label: "conv.ctl.pad", group: "slide", choiceLabel: (c) => t(`pad.${c}`) },
+  {
+    name: "pad",
+    type: "choice",
+    choices: ["number", "valid", "same", "full"],
+    default: "number",
+    label: "conv.ctl.pad",
+    group: "slide",
+    choiceLabel: (c) => t(`pad.${c}`),
+  },
   { name: "p", type: "int", default: 0, min: 0, max: MAX_PAD, label: "conv.ctl.p", group: "slide" },
-  { name: "pmode", type: "choice", choices: PAD_MODES, default: "zeros", label: "conv.ctl.pmode", group: "slide", choiceLabel: (c) => t(`pmode.${c}`) },
+  {
+    name: "pmode",
+    type: "choice",
+    choices: PAD_MODES,
+    default: "zeros",
+    label: "conv.ctl.pmode",
+    group: "slide",
+    choiceLabel: (c) => t(`pmode.${c}`),
+  },
   { name: "stride", type: "int", default: 1, min: 1, max: MAX_STEP, label: "conv.ctl.stride", group: "slide" },
   { name: "dil", type: "int", default: 1, min: 1, max: MAX_STEP, label: "conv.ctl.dil", group: "slide" },
-  { name: "act", type: "choice", choices: ["none", "relu", "sigmoid", "tanh"], default: "relu", label: "conv.ctl.act", group: "slide", choiceLabel: (c) => t(`act.${c}`) },
-  { name: "zoom", type: "choice", choices: [1, 2, 4], default: 1, label: "conv.ctl.zoom", group: "view", choiceLabel: (c) => `×${c}` },
+  {
+    name: "act",
+    type: "choice",
+    choices: ["none", "relu", "sigmoid", "tanh"],
+    default: "relu",
+    label: "conv.ctl.act",
+    group: "slide",
+    choiceLabel: (c) => t(`act.${c}`),
+  },
+  {
+    name: "zoom",
+    type: "choice",
+    choices: [1, 2, 4],
+    default: 1,
+    label: "conv.ctl.zoom",
+    group: "view",
+    choiceLabel: (c) => `×${c}`,
+  },
   { name: "edits", type: "text", default: "", hidden: true },
 ];
 
@@ -56,7 +117,11 @@ const divisors = (n) => [1, 2, 3, 4].filter((g) => n % g === 0);
 export function constrain(v) {
   const L = {};
   const common = divisors(v.cin).filter((g) => v.cout % g === 0);
-  L.groups = { allowed: common, fallback: 1, why: common.length > 1 || v.groups > 1 ? "" : t("why.groups", { cin: v.cin, cout: v.cout }) };
+  L.groups = {
+    allowed: common,
+    fallback: 1,
+    why: common.length > 1 || v.groups > 1 ? "" : t("why.groups", { cin: v.cin, cout: v.cout }),
+  };
 
   // Padding modes other than zeros copy real cells, so the padding must fit inside the input.
   const limitForMode = v.pmode === "reflect" ? v.size - 1 : v.pmode === "circular" ? v.size : MAX_PAD;
@@ -100,7 +165,11 @@ export function constrain(v) {
     if (kind.startsWith("sobel")) return v.k >= 3;
     return true;
   });
-  L.wkind = { allowed: allowedW, fallback: "sign", why: allowedW.length < W_KINDS.length ? t("why.named", { k: v.k }) : "" };
+  L.wkind = {
+    allowed: allowedW,
+    fallback: "sign",
+    why: allowedW.length < W_KINDS.length ? t("why.named", { k: v.k }) : "",
+  };
 
   // Every step is a frame; keep the run within the server's limit.
   const steps = v.cout * outSize(v) ** 2;

@@ -1,8 +1,9 @@
 // The text half of /conv: the step's products and sums as a table and MathML, and the output-size
 // formula with this scene's numbers. Every value shown is read from a frame or the stream header.
-import { t, num, term } from "../i18n.js";
-import { math, row, mi, mo, mn, floor, frac, sub, m } from "../mathml.js";
+
 import { parseEdits } from "../edit.js";
+import { num, t, term } from "../i18n.js";
+import { floor, frac, m, math, mi, mn, mo, row, sub } from "../mathml.js";
 import { pads } from "./conv_settings.js";
 
 function productTable(ch, f) {
@@ -56,7 +57,8 @@ export function drawDetail(body, f, k) {
     if (i) parts.push(mo("+"));
     parts.push(mn(ch.sum, num(ch.sum, 3).replace("\u2212", ""), true));
   });
-  if (f.bias !== null && f.bias !== undefined) parts.push(mo("+"), mn(f.bias, num(f.bias, 3).replace("\u2212", ""), true));
+  if (f.bias !== null && f.bias !== undefined)
+    parts.push(mo("+"), mn(f.bias, num(f.bias, 3).replace("\u2212", ""), true));
   parts.push(mo("="), mn(f.pre_activation, num(f.pre_activation, 3).replace("\u2212", "")));
   const lines = [row(...parts)];
   if (f.activation !== "none") {
@@ -85,13 +87,52 @@ export function drawFormula(els, v, header, resetEdits) {
   const symbolic = row(
     mi("o"),
     mo("="),
-    floor(frac(row(mi("N"), mo("+"), a === b ? row(mn(2), mo("\u2062"), mi("P")) : row(sub(mi("P"), m("mn", "1")), mo("+"), sub(mi("P"), m("mn", "2"))), mo("\u2212"), mi("D"), mo("("), mi("F"), mo("\u2212"), mn(1), mo(")"), mo("\u2212"), mn(1)), mi("S"))),
+    floor(
+      frac(
+        row(
+          mi("N"),
+          mo("+"),
+          a === b
+            ? row(mn(2), mo("\u2062"), mi("P"))
+            : row(sub(mi("P"), m("mn", "1")), mo("+"), sub(mi("P"), m("mn", "2"))),
+          mo("\u2212"),
+          mi("D"),
+          mo("("),
+          mi("F"),
+          mo("\u2212"),
+          mn(1),
+          mo(")"),
+          mo("\u2212"),
+          mn(1),
+        ),
+        mi("S"),
+      ),
+    ),
     mo("+"),
     mn(1),
   );
   const numbers = row(
     mo("="),
-    floor(frac(row(mn(v.size), mo("+"), a === b ? row(mn(2), mo("\u00B7"), mn(a)) : row(mn(a), mo("+"), mn(b)), mo("\u2212"), mn(v.dil), mo("\u00B7"), mo("("), mn(v.k), mo("\u2212"), mn(1), mo(")"), mo("\u2212"), mn(1)), mn(v.stride))),
+    floor(
+      frac(
+        row(
+          mn(v.size),
+          mo("+"),
+          a === b ? row(mn(2), mo("\u00B7"), mn(a)) : row(mn(a), mo("+"), mn(b)),
+          mo("\u2212"),
+          mn(v.dil),
+          mo("\u00B7"),
+          mo("("),
+          mn(v.k),
+          mo("\u2212"),
+          mn(1),
+          mo(")"),
+          mo("\u2212"),
+          mn(1),
+        ),
+        mn(v.stride),
+      ),
+    ),
     mo("+"),
     mn(1),
     ...(size ? [mo("="), mn(size.size)] : []),

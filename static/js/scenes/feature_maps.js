@@ -2,14 +2,23 @@
 // pool and batch-norm layers. Every layer's maps come from POST /api/feature-maps; clicking a unit
 // asks POST /api/receptive-field for its box on the photo and on every earlier layer. The player
 // steps through the layers, outlining each layer's centre unit (or the one clicked).
-import { t, num } from "../i18n.js";
+import { num, t } from "../i18n.js";
 import { Scene } from "../scene.js";
-import { ApiError, errorMessage, postJson } from "../stream.js";
 import { addHoverInfo, onResizeSettled, paragraphs, stagePart } from "../stage.js";
-import { TABLE, SAMPLES, constrain, apiLayers, geometryOf, parseLayers, parseUnit, formatUnit } from "./feature_maps_settings.js";
+import { ApiError, errorMessage, postJson } from "../stream.js";
 import { layerEditor } from "./feature_maps_editor.js";
-import { drawSample, sampleFile, rememberPhoto, recallPhoto, imageFrom } from "./feature_maps_photo.js";
-import { MapView, PictureView, kernelCanvas } from "./feature_maps_gallery.js";
+import { kernelCanvas, MapView, PictureView } from "./feature_maps_gallery.js";
+import { drawSample, imageFrom, recallPhoto, rememberPhoto, sampleFile } from "./feature_maps_photo.js";
+import {
+  apiLayers,
+  constrain,
+  formatUnit,
+  geometryOf,
+  parseLayers,
+  parseUnit,
+  SAMPLES,
+  TABLE,
+} from "./feature_maps_settings.js";
 
 const els = {
   stage: document.getElementById("stage"),
@@ -52,13 +61,18 @@ function layerTitle(layer) {
       act: t(`fm.act.${p.activation}`),
     });
   }
-  if (layer.type === "pool") return t("fm.title_pool", { mode: t(`fm.pool.${p.mode}`), k: p.kernel_size, s: p.stride, p: p.padding });
+  if (layer.type === "pool")
+    return t("fm.title_pool", { mode: t(`fm.pool.${p.mode}`), k: p.kernel_size, s: p.stride, p: p.padding });
   return t("fm.type.batch_norm");
 }
 
 const shape = (s) => s.join("×");
 const derivation = (text) => text.replace(/\*/g, "·").replace("->", "→");
-const fileSafe = (text) => text.replace(/°/g, "deg").replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-|-$/g, "");
+const fileSafe = (text) =>
+  text
+    .replace(/°/g, "deg")
+    .replace(/[^A-Za-z0-9_-]+/g, "-")
+    .replace(/^-|-$/g, "");
 
 // ---- the picture sources ----
 
@@ -152,7 +166,8 @@ document.addEventListener("paste", (e) => {
 });
 
 function showSource(v) {
-  for (const b of samplesRow.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.sample === v.src));
+  for (const b of samplesRow.querySelectorAll("button"))
+    b.setAttribute("aria-pressed", String(b.dataset.sample === v.src));
   drop.classList.toggle("is-chosen", v.src === "upload");
 }
 
@@ -167,7 +182,12 @@ async function postImage(file, v, signal) {
   form.append("image", file, file.name || "photo");
   form.append("layers", JSON.stringify(apiLayers(parseLayers(v.layers))));
   if (v.gray) form.append("grayscale", "true");
-  const response = await fetch("/api/feature-maps", { method: "POST", body: form, signal, headers: { Accept: "application/json" } });
+  const response = await fetch("/api/feature-maps", {
+    method: "POST",
+    body: form,
+    signal,
+    headers: { Accept: "application/json" },
+  });
   if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
   return response.json();
 }
@@ -209,7 +229,12 @@ function build() {
   const inW = maps.input.width;
   const inH = maps.input.height;
   const photoScale = Math.min(((els.stage.clientWidth || 800) - 60) / inW, 480 / inW, 360 / inH, 8);
-  run.photo = new PictureView({ width: inW, height: inH, scale: photoScale, label: t("fm.photo_aria", { w: inW, h: inH }) });
+  run.photo = new PictureView({
+    width: inW,
+    height: inH,
+    scale: photoScale,
+    label: t("fm.photo_aria", { w: inW, h: inH }),
+  });
   const figure = document.createElement("figure");
   figure.className = "fm-photo";
   figure.dataset.layer = "-1";
@@ -238,7 +263,9 @@ function build() {
     const formula = document.createElement("p");
     formula.className = "fm-formula";
     formula.textContent =
-      layer.type === "batch_norm" ? t("fm.size_same") : t("fm.size_line", { h: derivation(layer.output_size.height), w: derivation(layer.output_size.width) });
+      layer.type === "batch_norm"
+        ? t("fm.size_same")
+        : t("fm.size_line", { h: derivation(layer.output_size.height), w: derivation(layer.output_size.width) });
     const field = document.createElement("p");
     field.className = "fm-field-line";
     part.append(h, sizes, formula, field);
@@ -365,17 +392,26 @@ function narrate(step) {
   };
   if (layer.type === "conv") {
     const key = layer.kernels ? "fm.narrate_conv" : "fm.narrate_random";
-    return t(key, { ...common, count: layer.maps.length, bank: t(`fm.bank.${p.bank}`), k: p.size, act: t(`fm.act.${p.activation}`) });
+    return t(key, {
+      ...common,
+      count: layer.maps.length,
+      bank: t(`fm.bank.${p.bank}`),
+      k: p.size,
+      act: t(`fm.act.${p.activation}`),
+    });
   }
-  if (layer.type === "pool") return t(p.mode === "max" ? "fm.narrate_max" : "fm.narrate_avg", { ...common, k: p.kernel_size, s: p.stride });
+  if (layer.type === "pool")
+    return t(p.mode === "max" ? "fm.narrate_max" : "fm.narrate_avg", { ...common, k: p.kernel_size, s: p.stride });
   return t("fm.narrate_bn", common);
 }
 
 // ---- loading ----
 
 function describeInput(input) {
-  const orientation = input.orientation === 1 ? t("fm.orientation_none") : t("fm.orientation", { o: input.orientation });
-  const key = input.width === input.original_width && input.height === input.original_height ? "fm.info_same" : "fm.info";
+  const orientation =
+    input.orientation === 1 ? t("fm.orientation_none") : t("fm.orientation", { o: input.orientation });
+  const key =
+    input.width === input.original_width && input.height === input.original_height ? "fm.info_same" : "fm.info";
   info.textContent = t(key, {
     w: input.width,
     h: input.height,
@@ -423,9 +459,15 @@ const scene = new Scene({
         }
       }
       const chosen = parseUnit(v.unit);
-      const fits = chosen && chosen.layer < maps.layers.length && chosen.y < maps.layers[chosen.layer].shape[1] && chosen.x < maps.layers[chosen.layer].shape[2];
+      const fits =
+        chosen &&
+        chosen.layer < maps.layers.length &&
+        chosen.y < maps.layers[chosen.layer].shape[1] &&
+        chosen.x < maps.layers[chosen.layer].shape[2];
       const units = unitsFor(maps, fits ? chosen : null);
-      const answers = await Promise.all(units.map((u) => postJson("/api/receptive-field", fieldRequest(maps, u), { signal })));
+      const answers = await Promise.all(
+        units.map((u) => postJson("/api/receptive-field", fieldRequest(maps, u), { signal })),
+      );
       if (signal.aborted) return;
       if (sameMaps) sc.startStep = scene.player.step;
       if (lastUnit !== undefined && v.unit !== lastUnit && fits) sc.startStep = chosen.layer;

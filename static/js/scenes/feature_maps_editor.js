@@ -7,10 +7,10 @@ import {
   ACTIVATIONS,
   BANKS,
   FIXED_3,
-  KERNEL_SIZES,
-  MAX_LAYERS,
   fixLayer,
   formatLayers,
+  KERNEL_SIZES,
+  MAX_LAYERS,
   newConv,
   newNorm,
   newPool,
@@ -58,12 +58,44 @@ function numberInput(value, lo, hi) {
 function fields(row, i, l) {
   const aria = (key) => t("fm.aria_field", { n: i + 1, what: t(key) });
   if (l.type === "conv") {
-    field(row, i, "bank", select(BANKS.map((b) => [b, t(`fm.bank.${b}`)]), l.bank, aria("fm.ctl.bank")), "fm.ctl.bank");
-    const sizes = FIXED_3.includes(l.bank) ? [3] : KERNEL_SIZES.filter((k) => k >= (["sobel", "gabor"].includes(l.bank) ? 3 : 1));
-    field(row, i, "size", select(sizes.map((k) => [k, `${k}×${k}`]), l.size, aria("fm.ctl.size")), "fm.ctl.size");
+    field(
+      row,
+      i,
+      "bank",
+      select(
+        BANKS.map((b) => [b, t(`fm.bank.${b}`)]),
+        l.bank,
+        aria("fm.ctl.bank"),
+      ),
+      "fm.ctl.bank",
+    );
+    const sizes = FIXED_3.includes(l.bank)
+      ? [3]
+      : KERNEL_SIZES.filter((k) => k >= (["sobel", "gabor"].includes(l.bank) ? 3 : 1));
+    field(
+      row,
+      i,
+      "size",
+      select(
+        sizes.map((k) => [k, `${k}×${k}`]),
+        l.size,
+        aria("fm.ctl.size"),
+      ),
+      "fm.ctl.size",
+    );
     if (l.bank === "gabor" || l.bank === "random") field(row, i, "count", numberInput(l.count, 1, 16), "fm.ctl.count");
     if (l.bank === "random") field(row, i, "seed", numberInput(l.seed, 0, 9999), "fm.ctl.seed");
-    field(row, i, "stride", select(range(1, 4).map((s) => [s, String(s)]), l.stride, aria("fm.ctl.stride")), "fm.ctl.stride");
+    field(
+      row,
+      i,
+      "stride",
+      select(
+        range(1, 4).map((s) => [s, String(s)]),
+        l.stride,
+        aria("fm.ctl.stride"),
+      ),
+      "fm.ctl.stride",
+    );
     const pads = [
       ["auto", t("fm.pad.auto")],
       ["same", t("fm.pad.same"), l.stride !== 1],
@@ -71,14 +103,64 @@ function fields(row, i, l) {
       ...range(1, 7).map((p) => [p, String(p)]),
     ];
     field(row, i, "padding", select(pads, l.padding, aria("fm.ctl.padding")), "fm.ctl.padding");
-    field(row, i, "dilation", select(range(1, 4).map((d) => [d, String(d)]), l.dilation, aria("fm.ctl.dilation")), "fm.ctl.dilation");
-    field(row, i, "activation", select(ACTIVATIONS.map((a) => [a, t(`fm.act.${a}`)]), l.activation, aria("fm.ctl.activation")), "fm.ctl.activation");
+    field(
+      row,
+      i,
+      "dilation",
+      select(
+        range(1, 4).map((d) => [d, String(d)]),
+        l.dilation,
+        aria("fm.ctl.dilation"),
+      ),
+      "fm.ctl.dilation",
+    );
+    field(
+      row,
+      i,
+      "activation",
+      select(
+        ACTIVATIONS.map((a) => [a, t(`fm.act.${a}`)]),
+        l.activation,
+        aria("fm.ctl.activation"),
+      ),
+      "fm.ctl.activation",
+    );
   } else if (l.type === "pool") {
-    field(row, i, "mode", select(["max", "avg"].map((m) => [m, t(`fm.pool.${m}`)]), l.mode, aria("fm.ctl.mode")), "fm.ctl.mode");
-    field(row, i, "kernel", select(range(1, 8).map((k) => [k, `${k}×${k}`]), l.kernel, aria("fm.ctl.kernel")), "fm.ctl.kernel");
+    field(
+      row,
+      i,
+      "mode",
+      select(
+        ["max", "avg"].map((m) => [m, t(`fm.pool.${m}`)]),
+        l.mode,
+        aria("fm.ctl.mode"),
+      ),
+      "fm.ctl.mode",
+    );
+    field(
+      row,
+      i,
+      "kernel",
+      select(
+        range(1, 8).map((k) => [k, `${k}×${k}`]),
+        l.kernel,
+        aria("fm.ctl.kernel"),
+      ),
+      "fm.ctl.kernel",
+    );
     const strides = [[0, t("fm.stride.kernel")], ...range(1, 8).map((s) => [s, String(s)])];
     field(row, i, "stride", select(strides, l.stride, aria("fm.ctl.stride")), "fm.ctl.stride");
-    field(row, i, "padding", select(range(0, Math.floor(l.kernel / 2)).map((p) => [p, String(p)]), l.padding, aria("fm.ctl.padding")), "fm.ctl.padding");
+    field(
+      row,
+      i,
+      "padding",
+      select(
+        range(0, Math.floor(l.kernel / 2)).map((p) => [p, String(p)]),
+        l.padding,
+        aria("fm.ctl.padding"),
+      ),
+      "fm.ctl.padding",
+    );
     const ceil = document.createElement("input");
     ceil.type = "checkbox";
     ceil.checked = l.ceil;
@@ -116,7 +198,8 @@ export function layerEditor(form, commit) {
     const next = layers.map((l) => ({ ...l }));
     const name = control.dataset.field;
     if (name === "type") next[i] = { conv: newConv, pool: newPool, batch_norm: newNorm }[control.value]();
-    else if (name === "bank") next[i] = { ...newConv(control.value), stride: next[i].stride, activation: next[i].activation };
+    else if (name === "bank")
+      next[i] = { ...newConv(control.value), stride: next[i].stride, activation: next[i].activation };
     else {
       const value = valueOf(control);
       if (value === "" || Number.isNaN(value)) return render(formatLayers(layers));
@@ -141,7 +224,9 @@ export function layerEditor(form, commit) {
 
   function render(text) {
     layers = parseLayers(text);
-    const focused = box.contains(document.activeElement) ? document.activeElement.dataset.control || document.activeElement.dataset.key : null;
+    const focused = box.contains(document.activeElement)
+      ? document.activeElement.dataset.control || document.activeElement.dataset.key
+      : null;
     box.replaceChildren();
     const legend = document.createElement("legend");
     legend.textContent = t("group.fm_layers");
@@ -156,7 +241,11 @@ export function layerEditor(form, commit) {
       n.className = "fm-layer-n";
       n.textContent = String(i + 1);
       row.append(n);
-      const type = select(["conv", "pool", "batch_norm"].map((k) => [k, t(`fm.type.${k}`)]), l.type, t("fm.aria_field", { n: i + 1, what: t("fm.ctl.type") }));
+      const type = select(
+        ["conv", "pool", "batch_norm"].map((k) => [k, t(`fm.type.${k}`)]),
+        l.type,
+        t("fm.aria_field", { n: i + 1, what: t("fm.ctl.type") }),
+      );
       field(row, i, "type", type, "fm.ctl.type");
       fields(row, i, l);
       const tools = document.createElement("span");

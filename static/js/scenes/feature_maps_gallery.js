@@ -3,8 +3,9 @@
 //
 // The API draws each map over its own min..max: grey level g stands for min + g/255 * (max - min).
 // Every colour here is a function of g alone (a 256-entry table), so recolouring changes no value.
-import { t, num } from "../i18n.js";
+
 import { diverging } from "../colour.js";
+import { num, t } from "../i18n.js";
 
 export const MARGIN = 10; // CSS pixels around an image, where a field's reach into padding shows
 const BOX = { stroke: "#111827", dash: [5, 3], width: 1.5 };
@@ -28,7 +29,8 @@ function parseRgb(text) {
 /** The 256 colours of grey levels 0..255 for a map of min..max under `scale`. */
 export function colourTable(scale, min, max, layerMaxAbs) {
   const table = new Array(256);
-  const colour = scale === "grey" ? null : diverging(scale === "layer" ? layerMaxAbs : Math.max(Math.abs(min), Math.abs(max)));
+  const colour =
+    scale === "grey" ? null : diverging(scale === "layer" ? layerMaxAbs : Math.max(Math.abs(min), Math.abs(max)));
   for (let g = 0; g < 256; g += 1) table[g] = colour ? parseRgb(colour(min + (g / 255) * (max - min))) : [g, g, g];
   return table;
 }
@@ -125,7 +127,18 @@ export class PictureView {
   }
 
   setUnit(y, x, strong) {
-    this.overlays = y === null ? [] : [{ ...UNIT, width: strong ? UNIT.width : 1.5, box: { top: y, left: x, bottom: y, right: x }, halo: true, min: 7 }];
+    this.overlays =
+      y === null
+        ? []
+        : [
+            {
+              ...UNIT,
+              width: strong ? UNIT.width : 1.5,
+              box: { top: y, left: x, bottom: y, right: x },
+              halo: true,
+              min: 7,
+            },
+          ];
     this.draw();
   }
 }
@@ -251,7 +264,14 @@ export function kernelCanvas(kernel, caption) {
   canvas.style.width = `${k * cell}px`;
   canvas.style.height = `${k * cell}px`;
   canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", t("fm.kernel_aria", { name: caption, k, values: kernel.map((row) => row.map((v) => num(v, 3)).join(" ")).join("; ") }));
+  canvas.setAttribute(
+    "aria-label",
+    t("fm.kernel_aria", {
+      name: caption,
+      k,
+      values: kernel.map((row) => row.map((v) => num(v, 3)).join(" ")).join("; "),
+    }),
+  );
   const ctx = canvas.getContext("2d");
   ctx.scale(dpr, dpr);
   ctx.textAlign = "center";

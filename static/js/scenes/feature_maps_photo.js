@@ -36,22 +36,43 @@ const DRAW = {
     ctx.arc(212, 52, 28, 0, 2 * Math.PI);
     ctx.fillStyle = "#e8a33d";
     ctx.fill();
-    poly(ctx, [[28, 170], [78, 96], [128, 170]], "#2f6f4f");
-    [0, 30, 60, 90].forEach((angle, i) => rotatedRect(ctx, 160 + i * 22, 138, 8, 58, angle, i % 2 ? "#ffffff" : "#202630"));
+    poly(
+      ctx,
+      [
+        [28, 170],
+        [78, 96],
+        [128, 170],
+      ],
+      "#2f6f4f",
+    );
+    [0, 30, 60, 90].forEach((angle, i) =>
+      rotatedRect(ctx, 160 + i * 22, 138, 8, 58, angle, i % 2 ? "#ffffff" : "#202630"),
+    );
   },
   // A checkerboard and stripes in three directions: fine, regular texture for Gabor filters.
   stripes(ctx) {
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, SAMPLE_W, SAMPLE_H);
     ctx.fillStyle = "#1d2430";
-    for (let r = 0; r < 6; r += 1) for (let c = 0; c < 8; c += 1) if ((r + c) % 2 === 0) ctx.fillRect(c * 16, r * 16, 16, 16);
+    for (let r = 0; r < 6; r += 1)
+      for (let c = 0; c < 8; c += 1) if ((r + c) % 2 === 0) ctx.fillRect(c * 16, r * 16, 16, 16);
     for (let x = 128; x < SAMPLE_W; x += 12) ctx.fillRect(x, 0, 6, 96);
     for (let y = 96; y < SAMPLE_H; y += 12) ctx.fillRect(0, y, 128, 6);
     ctx.save();
     ctx.beginPath();
     ctx.rect(128, 96, 128, 96);
     ctx.clip();
-    for (let k = -96; k < 256; k += 14) poly(ctx, [[128 + k, 96], [135 + k, 96], [231 + k, 192], [224 + k, 192]], "#c45a00");
+    for (let k = -96; k < 256; k += 14)
+      poly(
+        ctx,
+        [
+          [128 + k, 96],
+          [135 + k, 96],
+          [231 + k, 192],
+          [224 + k, 192],
+        ],
+        "#c45a00",
+      );
     ctx.restore();
   },
   // A small scene: sky, sun, hills, a house with a roof, windows and a door, a tree.
@@ -73,7 +94,15 @@ const DRAW = {
     ctx.fillRect(0, 150, SAMPLE_W, 42);
     ctx.fillStyle = "#e9dcc2";
     ctx.fillRect(92, 92, 84, 62);
-    poly(ctx, [[84, 94], [134, 56], [184, 94]], "#9b2f2f");
+    poly(
+      ctx,
+      [
+        [84, 94],
+        [134, 56],
+        [184, 94],
+      ],
+      "#9b2f2f",
+    );
     ctx.fillStyle = "#5b3a1e";
     ctx.fillRect(124, 118, 18, 36);
     ctx.fillStyle = "#2b4f82";
@@ -115,7 +144,11 @@ export function sampleFile(name) {
     blobs.set(
       name,
       new Promise((resolve, reject) =>
-        drawSample(name).toBlob((blob) => (blob ? resolve(new File([blob], `${name}.png`, { type: "image/png" })) : reject(new Error("toBlob"))), "image/png"),
+        drawSample(name).toBlob(
+          (blob) =>
+            blob ? resolve(new File([blob], `${name}.png`, { type: "image/png" })) : reject(new Error("toBlob")),
+          "image/png",
+        ),
       ),
     );
   }

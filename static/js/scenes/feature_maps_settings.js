@@ -8,7 +8,19 @@
 import { t } from "../i18n.js";
 import { config } from "../scene.js";
 
-export const BANKS = ["sobel", "prewitt", "scharr", "laplacian", "blur", "gaussian", "sharpen", "emboss", "identity", "gabor", "random"];
+export const BANKS = [
+  "sobel",
+  "prewitt",
+  "scharr",
+  "laplacian",
+  "blur",
+  "gaussian",
+  "sharpen",
+  "emboss",
+  "identity",
+  "gabor",
+  "random",
+];
 export const FIXED_3 = ["prewitt", "scharr", "laplacian", "sharpen", "emboss"];
 export const ACTIVATIONS = ["none", "relu", "sigmoid", "tanh"];
 export const SAMPLES = ["shapes", "stripes", "scene", "rings"];
@@ -83,7 +95,8 @@ function parseToken(token) {
       const m = /^([knrsdp])(\d{1,4})$/.exec(p);
       if (p === "same" || p === "valid") l.padding = p;
       else if (ACT_CODES[p]) l.activation = ACT_CODES[p];
-      else if (m) l[{ k: "size", n: "count", r: "seed", s: "stride", d: "dilation", p: "padding" }[m[1]]] = Number(m[2]);
+      else if (m)
+        l[{ k: "size", n: "count", r: "seed", s: "stride", d: "dilation", p: "padding" }[m[1]]] = Number(m[2]);
     }
     return fixLayer(l);
   }
@@ -142,7 +155,14 @@ export function apiLayers(layers) {
       if (l.stride) spec.stride = l.stride;
       return spec;
     }
-    const spec = { type: "conv", bank: l.bank, size: l.size, stride: l.stride, dilation: l.dilation, activation: l.activation };
+    const spec = {
+      type: "conv",
+      bank: l.bank,
+      size: l.size,
+      stride: l.stride,
+      dilation: l.dilation,
+      activation: l.activation,
+    };
     if (["gabor", "random"].includes(l.bank)) spec.count = l.count;
     if (l.bank === "random") spec.seed = l.seed;
     if (l.padding !== "auto") spec.padding = l.padding;
@@ -154,8 +174,10 @@ export function apiLayers(layers) {
 export function geometryOf(runLayers) {
   return runLayers.map((layer) => {
     const p = layer.params;
-    if (layer.type === "conv") return { type: "conv", kernel_size: p.size, stride: p.stride, padding: p.padding, dilation: p.dilation };
-    if (layer.type === "pool") return { type: "pool", kernel_size: p.kernel_size, stride: p.stride, padding: p.padding, ceil_mode: p.ceil_mode };
+    if (layer.type === "conv")
+      return { type: "conv", kernel_size: p.size, stride: p.stride, padding: p.padding, dilation: p.dilation };
+    if (layer.type === "pool")
+      return { type: "pool", kernel_size: p.kernel_size, stride: p.stride, padding: p.padding, ceil_mode: p.ceil_mode };
     return { type: "batch_norm" };
   });
 }

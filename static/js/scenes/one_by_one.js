@@ -2,15 +2,16 @@
 // at a time), with the per-pixel matrix-vector product written out; below it, the inception and
 // bottleneck calculators. The mixing numbers come from POST /api/conv2d/frames (one frame per
 // output channel and pixel), the counts from POST /api/inception and /api/bottleneck.
-import { t, num } from "../i18n.js";
+
+import { diverging, inkFor, legend, maxAbs } from "../colour.js";
 import { Grid } from "../grid.js";
-import { diverging, inkFor, maxAbs, legend } from "../colour.js";
-import { postJson, streamFrames } from "../stream.js";
+import { num, t } from "../i18n.js";
 import { Scene } from "../scene.js";
 import { onResizeSettled, stagePart } from "../stage.js";
-import { TABLE, constrain, mixKey, mixBody, inceptionBody, bottleneckBody } from "./one_by_one_settings.js";
-import { drawFormula, drawDots, narrate as narrateFrames } from "./one_by_one_text.js";
+import { postJson, streamFrames } from "../stream.js";
 import { Calculators } from "./one_by_one_calc.js";
+import { bottleneckBody, constrain, inceptionBody, mixBody, mixKey, TABLE } from "./one_by_one_settings.js";
+import { drawDots, drawFormula, narrate as narrateFrames } from "./one_by_one_text.js";
 
 const els = {
   stage: document.getElementById("stage"),
@@ -108,7 +109,16 @@ function buildStage() {
   });
   matrix.el.dataset.grid = "matrix";
   const vectorGrid = (key, rows, value, scale, name) => {
-    const g = new Grid({ rows, cols: 1, caption: t(key), label: t(key), fitWidth: 58, maxCell: 40, axes: false, fill: () => null });
+    const g = new Grid({
+      rows,
+      cols: 1,
+      caption: t(key),
+      label: t(key),
+      fitWidth: 58,
+      maxCell: 40,
+      axes: false,
+      fill: () => null,
+    });
     g.value = value;
     g.fill = (r) => (g.value(r) === null ? null : scale(g.value(r)));
     g.text = (r) => (g.value(r) === null ? "" : num(g.value(r), 2));
@@ -232,7 +242,10 @@ function narrate(step) {
 let calculators = null; // built once the scene has made the controls it moves into its boxes
 
 async function load(v, signal, sc) {
-  const calc = Promise.all([postJson("/api/inception", inceptionBody(v), { signal }), postJson("/api/bottleneck", bottleneckBody(v), { signal })]);
+  const calc = Promise.all([
+    postJson("/api/inception", inceptionBody(v), { signal }),
+    postJson("/api/bottleneck", bottleneckBody(v), { signal }),
+  ]);
   calc.catch(() => {}); // awaited below; if the stream fails first, its error is the one reported
   // Only the calculators changed: keep the mixing run and the learner's step.
   const same = run && run.key === mixKey(v);
@@ -275,4 +288,9 @@ onResizeSettled(() => {
 });
 
 scene.start();
-window.convscope = { scene, get run() { return run; } };
+window.convscope = {
+  scene,
+  get run() {
+    return run;
+  },
+};

@@ -2,7 +2,7 @@
 // /api/inception) and a bottleneck block against two 3x3 convolutions (POST /api/bottleneck).
 // The boxes are built once, with the settings' own controls moved into them, so typing and tabbing
 // keep their place; each answer only rewrites the numbers, every one of which the API sent.
-import { t, num } from "../i18n.js";
+import { num, t } from "../i18n.js";
 
 const fmt = (n) => Number(n).toLocaleString("en-US");
 const el = (tag, className = "", text = "") => {
@@ -15,8 +15,20 @@ const el = (tag, className = "", text = "") => {
 // Which layer boxes each branch has, top to bottom; `when` names the toggle a box depends on.
 const BRANCHES = [
   { name: "1x1", layers: [{ name: "1x1", control: "b1" }] },
-  { name: "3x3", layers: [{ name: "3x3_reduce", control: "b3r", when: "reduce" }, { name: "3x3", control: "b3" }] },
-  { name: "5x5", layers: [{ name: "5x5_reduce", control: "b5r", when: "reduce" }, { name: "5x5", control: "b5" }] },
+  {
+    name: "3x3",
+    layers: [
+      { name: "3x3_reduce", control: "b3r", when: "reduce" },
+      { name: "3x3", control: "b3" },
+    ],
+  },
+  {
+    name: "5x5",
+    layers: [
+      { name: "5x5_reduce", control: "b5r", when: "reduce" },
+      { name: "5x5", control: "b5" },
+    ],
+  },
   { name: "pool", layers: [{ name: "pool" }, { name: "pool_proj", control: "bp", when: "proj" }] },
 ];
 const DESIGN_COLUMNS = ["weights", "ratio", "with_biases", "channels", "shape", "macs"];
@@ -109,7 +121,8 @@ export class Calculators {
         // A reduction or projection switched off: its count waits, greyed, and is not counted.
         const k = name.startsWith("5x5") ? result.kernel_5x5 : 3;
         parts.title.textContent = t(name === "pool_proj" ? "obo.layer.proj" : "obo.layer.reduce");
-        parts.product.textContent = name === "pool_proj" ? t("obo.off_proj", { c: C }) : t("obo.off_reduce", { c: C, k });
+        parts.product.textContent =
+          name === "pool_proj" ? t("obo.off_proj", { c: C }) : t("obo.off_reduce", { c: C, k });
         parts.macs.textContent = "";
         continue;
       }
@@ -167,7 +180,9 @@ export class Calculators {
     const tbody = el("tbody");
     const rows = result.designs.map((d) => ({ ...d, label: t(`obo.design.${d.design}`) }));
     const m = result.module;
-    const matches = rows.some((d) => d.use_reductions === m.use_reductions && d.use_pool_projection === m.use_pool_projection);
+    const matches = rows.some(
+      (d) => d.use_reductions === m.use_reductions && d.use_pool_projection === m.use_pool_projection,
+    );
     if (!matches) rows.push({ ...m, design: "yours", label: t("obo.design.yours"), weights_ratio: null });
     for (const d of rows) {
       const tr = el("tr");
@@ -207,12 +222,20 @@ export class Calculators {
         for (const layer of stack.layers) {
           const item = el("li");
           item.append(
-            el("span", "obo-layer-name", t("obo.layer.conv", { k: layer.kernel_size }) + ` ${layer.in_channels} → ${layer.out_channels}`),
+            el(
+              "span",
+              "obo-layer-name",
+              t("obo.layer.conv", { k: layer.kernel_size }) + ` ${layer.in_channels} → ${layer.out_channels}`,
+            ),
             el("span", "obo-product", t("obo.product", { factors: layer.factors.join("×"), n: fmt(layer.weights) })),
           );
           list.append(item);
         }
-        const total = el("p", "obo-branch-total", t("obo.stack_total", { n: fmt(stack.weights), macs: fmt(stack.macs), h: H, w: W }));
+        const total = el(
+          "p",
+          "obo-branch-total",
+          t("obo.stack_total", { n: fmt(stack.weights), macs: fmt(stack.macs), h: H, w: W }),
+        );
         total.dataset.weights = String(stack.weights);
         part.append(list, total);
         return part;

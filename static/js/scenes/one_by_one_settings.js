@@ -8,7 +8,15 @@ export const MAX_MIX_CHANNELS = 8;
 const MAX_CALC_SIDE = 512;
 const MAX_CALC_CHANNELS = 4096;
 
-const calc = (name, def, label, group, max = MAX_CALC_CHANNELS) => ({ name, type: "int", default: def, min: 1, max, label, group });
+const calc = (name, def, label, group, max = MAX_CALC_CHANNELS) => ({
+  name,
+  type: "int",
+  default: def,
+  min: 1,
+  max,
+  label,
+  group,
+});
 
 export const TABLE = [
   // channel mixing
@@ -17,15 +25,39 @@ export const TABLE = [
   { name: "seed", type: "int", default: 1, min: 0, max: 99999, label: "obo.ctl.seed", group: "obo_input" },
   { name: "cout", type: "int", default: 2, min: 1, max: MAX_MIX_CHANNELS, label: "obo.ctl.cout", group: "obo_kernel" },
   { name: "bias", type: "bool", default: false, label: "obo.ctl.bias", group: "obo_kernel" },
-  { name: "act", type: "choice", choices: ["none", "relu"], default: "relu", label: "obo.ctl.act", group: "obo_kernel", choiceLabel: (c) => t(`act.${c}`) },
-  { name: "by", type: "choice", choices: ["pixel", "value"], default: "pixel", label: "obo.ctl.by", group: "obo_kernel", choiceLabel: (c) => t(`obo.by.${c}`) },
+  {
+    name: "act",
+    type: "choice",
+    choices: ["none", "relu"],
+    default: "relu",
+    label: "obo.ctl.act",
+    group: "obo_kernel",
+    choiceLabel: (c) => t(`act.${c}`),
+  },
+  {
+    name: "by",
+    type: "choice",
+    choices: ["pixel", "value"],
+    default: "pixel",
+    label: "obo.ctl.by",
+    group: "obo_kernel",
+    choiceLabel: (c) => t(`obo.by.${c}`),
+  },
   // the inception calculator (its controls are moved next to the branches they count)
   calc("h", 28, "obo.ctl.h", "obo_calc", MAX_CALC_SIDE),
   calc("w", 28, "obo.ctl.w", "obo_calc", MAX_CALC_SIDE),
   calc("c", 192, "obo.ctl.c", "obo_calc"),
   { name: "reduce", type: "bool", default: true, label: "obo.ctl.reduce", group: "obo_calc" },
   { name: "proj", type: "bool", default: true, label: "obo.ctl.proj", group: "obo_calc" },
-  { name: "k5", type: "choice", choices: [5, 3], default: 5, label: "obo.ctl.k5", group: "obo_calc", choiceLabel: (c) => t(`obo.k5.${c}`) },
+  {
+    name: "k5",
+    type: "choice",
+    choices: [5, 3],
+    default: 5,
+    label: "obo.ctl.k5",
+    group: "obo_calc",
+    choiceLabel: (c) => t(`obo.k5.${c}`),
+  },
   calc("b1", 64, "obo.ctl.b1", "obo_branches"),
   calc("b3r", 96, "obo.ctl.b3r", "obo_branches"),
   calc("b3", 128, "obo.ctl.b3", "obo_branches"),

@@ -1,11 +1,12 @@
 // The words and formulas of /one-by-one at one pixel: the matrix-vector product z = W x (+ b)
 // with the step's numbers, each output channel's dot product written out, and the narration.
 // Every number is read from the conv2d frames of that pixel (one frame per output channel).
-import { t, num, term } from "../i18n.js";
-import { math, row, mi, mo, mn, sub, m } from "../mathml.js";
+import { num, t, term } from "../i18n.js";
+import { m, math, mi, mn, mo, row, sub } from "../mathml.js";
 
 const N = (value) => mn(value, num(value, 3).replace("\u2212", ""));
-const bracketed = (rows) => row(m("mo", { stretchy: "true" }, "["), m("mtable", ...rows), m("mo", { stretchy: "true" }, "]"));
+const bracketed = (rows) =>
+  row(m("mo", { stretchy: "true" }, "["), m("mtable", ...rows), m("mo", { stretchy: "true" }, "]"));
 const column = (values, current = null) =>
   bracketed(values.map((value, i) => m("mtr", i === current ? { class: "is-current" } : null, m("mtd", N(value)))));
 
@@ -22,11 +23,30 @@ export function drawFormula(container, frames, current) {
   const z = frames.map((f) => f.pre_activation);
   const parts = [mi("z"), mo("="), matrix, column(x)];
   const hasBias = frames[0].bias !== null && frames[0].bias !== undefined;
-  if (hasBias) parts.push(mo("+"), column(frames.map((f) => f.bias), current));
+  if (hasBias)
+    parts.push(
+      mo("+"),
+      column(
+        frames.map((f) => f.bias),
+        current,
+      ),
+    );
   parts.push(mo("="), column(z, current));
   const lines = [row(...parts)];
   if (frames[0].activation !== "none") {
-    lines.push(row(mi(t(`act.${frames[0].activation}`)), mo("("), mi("z"), mo(")"), mo("="), column(frames.map((f) => f.output), current)));
+    lines.push(
+      row(
+        mi(t(`act.${frames[0].activation}`)),
+        mo("("),
+        mi("z"),
+        mo(")"),
+        mo("="),
+        column(
+          frames.map((f) => f.output),
+          current,
+        ),
+      ),
+    );
   }
   container.replaceChildren(math(m("mtable", { columnalign: "left" }, ...lines.map((l) => m("mtr", m("mtd", l))))));
 }
@@ -37,9 +57,14 @@ export function drawDots(body, frames, current) {
     const parts = [sub(mi("z"), m("mn", String(o))), mo("=")];
     f.channels.forEach((ch, i) => {
       if (i) parts.push(mo("+"));
-      parts.push(mn(ch.weights[0][0], num(ch.weights[0][0]).replace("\u2212", ""), true), mo("\u00D7"), mn(ch.values[0][0], num(ch.values[0][0]).replace("\u2212", ""), true));
+      parts.push(
+        mn(ch.weights[0][0], num(ch.weights[0][0]).replace("\u2212", ""), true),
+        mo("\u00D7"),
+        mn(ch.values[0][0], num(ch.values[0][0]).replace("\u2212", ""), true),
+      );
     });
-    if (f.bias !== null && f.bias !== undefined) parts.push(mo("+"), mn(f.bias, num(f.bias).replace("\u2212", ""), true));
+    if (f.bias !== null && f.bias !== undefined)
+      parts.push(mo("+"), mn(f.bias, num(f.bias).replace("\u2212", ""), true));
     parts.push(mo("="), N(f.pre_activation));
     if (f.activation !== "none") parts.push(mo("\u2192"), mi(t(`act.${f.activation}`)), mo("\u2192"), N(f.output));
     return m("mtr", o === current ? { class: "is-current" } : null, m("mtd", row(...parts)));

@@ -2,14 +2,15 @@
 // translation demonstration (pool the input and the input shifted by one pixel, compare). Every
 // number drawn comes from the frames and results of the pooling endpoints; the page lays them out,
 // moves values for the shift (no arithmetic) and replays the running totals the frames carry.
-import { t, num, term } from "../i18n.js";
+
+import { diverging, inkFor, legend, maxAbs } from "../colour.js";
 import { Grid } from "../grid.js";
-import { diverging, inkFor, maxAbs, legend } from "../colour.js";
-import { streamFrames, postJson } from "../stream.js";
+import { num, t, term } from "../i18n.js";
+import { floor, frac, m, math, mi, mn, mo, row, sub } from "../mathml.js";
 import { Scene } from "../scene.js";
 import { onResizeSettled, paragraphs, stagePart } from "../stage.js";
-import { math, row, mi, mo, mn, frac, floor, sub, m } from "../mathml.js";
-import { TABLE, constrain, strideOf, endpoint, requestBody, shifted, PRESETS } from "./pool_settings.js";
+import { postJson, streamFrames } from "../stream.js";
+import { constrain, endpoint, PRESETS, requestBody, shifted, strideOf, TABLE } from "./pool_settings.js";
 
 let run = null;
 const els = {
@@ -325,7 +326,12 @@ function drawDetail(f) {
         if (f.switch_tap && f.switch_tap[0] === a && f.switch_tap[1] === b) classes.push("is-switch");
         td.className = classes.join(" ");
         if (run.backward) {
-          td.textContent = f.after[a][b] === null ? (f.counted[a][b] ? t("pool.lost") : "·") : `${num(f.before[a][b])} → ${num(f.after[a][b])}`;
+          td.textContent =
+            f.after[a][b] === null
+              ? f.counted[a][b]
+                ? t("pool.lost")
+                : "·"
+              : `${num(f.before[a][b])} → ${num(f.after[a][b])}`;
         } else td.textContent = f.values[a][b] === null ? "·" : num(f.values[a][b]);
         tr.append(td);
       });
@@ -363,7 +369,15 @@ function stepFormula(f) {
       if (i) terms.push(mo("+"));
       terms.push(n(value));
     });
-    return row(sub(mi("y"), at), mo("="), frac(row(...terms), mn(f.divisor)), mo("="), frac(n(f.sum), mn(f.divisor)), mo("="), n(f.output));
+    return row(
+      sub(mi("y"), at),
+      mo("="),
+      frac(row(...terms), mn(f.divisor)),
+      mo("="),
+      frac(n(f.sum), mn(f.divisor)),
+      mo("="),
+      n(f.output),
+    );
   }
   const g = sub(mi("g"), at);
   if (v.mode === "max") {
@@ -371,7 +385,15 @@ function stepFormula(f) {
     const dx = sub(mi("∂x"), cell);
     return row(dx, mo("="), n(f.before), mo("+"), g, mo("="), n(f.before), mo("+"), n(f.grad), mo("="), n(f.after));
   }
-  return row(m("mtext", t("pool.share")), mo("="), frac(g, mn(f.divisor)), mo("="), frac(n(f.grad), mn(f.divisor)), mo("="), n(f.share));
+  return row(
+    m("mtext", t("pool.share")),
+    mo("="),
+    frac(g, mn(f.divisor)),
+    mo("="),
+    frac(n(f.grad), mn(f.divisor)),
+    mo("="),
+    n(f.share),
+  );
 }
 
 // ---- narration ----
@@ -387,19 +409,30 @@ function narrate(step) {
     const ties = values.filter((value) => value === f.output).length;
     const padded = f.values.flat().length - values.length;
     return (
-      t("pool.narrate_max", { ...where, values: values.map((value) => num(value)).join(", "), out: num(f.output), r: f.switch[0], col: f.switch[1] }) +
+      t("pool.narrate_max", {
+        ...where,
+        values: values.map((value) => num(value)).join(", "),
+        out: num(f.output),
+        r: f.switch[0],
+        col: f.switch[1],
+      }) +
       (padded ? " " + t("pool.narrate_max_pad", { n: padded }) : "") +
       (ties > 1 ? " " + t("pool.narrate_tie", { n: ties, out: num(f.output) }) : "")
     );
   }
   if (!run.backward) {
-    const terms = f.values.flat().map((value) => term(value)).join(" + ");
+    const terms = f.values
+      .flat()
+      .map((value) => term(value))
+      .join(" + ");
     const counted = f.counted.flat().filter(Boolean).length;
     const padded = f.padded.flat().filter(Boolean).length;
     let extra = "";
     if (padded) extra = " " + t(v.cip ? "pool.narrate_cip_on" : "pool.narrate_cip_off", { n: padded });
     if (counted < f.values.flat().length && !padded) extra = " " + t("pool.narrate_overhang");
-    return t("pool.narrate_avg", { ...where, terms, sum: num(f.sum, 3), div: f.divisor, out: num(f.output, 3) }) + extra;
+    return (
+      t("pool.narrate_avg", { ...where, terms, sum: num(f.sum, 3), div: f.divisor, out: num(f.output, 3) }) + extra
+    );
   }
   if (v.mode === "max") {
     const base = t("pool.narrate_route", { ...where, g: num(f.grad), r: f.switch[0], col: f.switch[1] });
@@ -414,10 +447,16 @@ function narrate(step) {
   const lost = f.counted.flat().filter((c, i) => c && f.after.flat()[i] === null).length;
   if (lost) text += " " + t("pool.narrate_lost", { n: lost });
   const shared = [];
-  f.rows.forEach((r, a) => f.cols.forEach((c, b) => f.before[a][b] !== null && f.before[a][b] !== 0 && shared.push([r, c, f.before[a][b], f.after[a][b]])));
+  f.rows.forEach((r, a) =>
+    f.cols.forEach(
+      (c, b) => f.before[a][b] !== null && f.before[a][b] !== 0 && shared.push([r, c, f.before[a][b], f.after[a][b]]),
+    ),
+  );
   if (shared.length) {
     const [r, c, before, after] = shared[0];
-    text += " " + t("pool.narrate_overlap", { r, col: c, share: num(f.share, 3), before: num(before, 3), after: num(after, 3) });
+    text +=
+      " " +
+      t("pool.narrate_overlap", { r, col: c, share: num(f.share, 3), before: num(before, 3), after: num(after, 3) });
     if (shared.length > 1) text += " " + t("pool.narrate_overlap_more", { n: shared.length - 1 });
   }
   return text;
@@ -432,10 +471,57 @@ function drawFormula(v, header) {
   const round = v.ceil
     ? (...inner) => row(m("mo", { stretchy: "true" }, "\u2308"), ...inner, m("mo", { stretchy: "true" }, "\u2309"))
     : floor;
-  const symbolic = row(mi("o"), mo("="), round(frac(row(mi("N"), mo("+"), mn(2), mo("\u2062"), mi("P"), mo("\u2212"), mi("D"), mo("("), mi("F"), mo("\u2212"), mn(1), mo(")"), mo("\u2212"), mn(1)), mi("S"))), mo("+"), mn(1));
+  const symbolic = row(
+    mi("o"),
+    mo("="),
+    round(
+      frac(
+        row(
+          mi("N"),
+          mo("+"),
+          mn(2),
+          mo("\u2062"),
+          mi("P"),
+          mo("\u2212"),
+          mi("D"),
+          mo("("),
+          mi("F"),
+          mo("\u2212"),
+          mn(1),
+          mo(")"),
+          mo("\u2212"),
+          mn(1),
+        ),
+        mi("S"),
+      ),
+    ),
+    mo("+"),
+    mn(1),
+  );
   const numbers = row(
     mo("="),
-    round(frac(row(mn(v.size), mo("+"), mn(2), mo("\u00B7"), mn(v.p), mo("\u2212"), mn(d), mo("\u00B7"), mo("("), mn(v.k), mo("\u2212"), mn(1), mo(")"), mo("\u2212"), mn(1)), mn(s))),
+    round(
+      frac(
+        row(
+          mn(v.size),
+          mo("+"),
+          mn(2),
+          mo("\u00B7"),
+          mn(v.p),
+          mo("\u2212"),
+          mn(d),
+          mo("\u00B7"),
+          mo("("),
+          mn(v.k),
+          mo("\u2212"),
+          mn(1),
+          mo(")"),
+          mo("\u2212"),
+          mn(1),
+        ),
+        mn(s),
+      ),
+    ),
     mo("+"),
     mn(1),
     ...(size ? [mo("="), mn(size.size)] : []),
@@ -448,7 +534,18 @@ function drawFormula(v, header) {
   }
   els.formulaNote.textContent = note;
   const notes = [];
-  notes.push(t(v.stride === "k" ? "pool.note_stride_k" : s < v.k ? "pool.note_overlap" : s > v.k ? "pool.note_gaps" : "pool.note_stride_eq", { s, k: v.k }));
+  notes.push(
+    t(
+      v.stride === "k"
+        ? "pool.note_stride_k"
+        : s < v.k
+          ? "pool.note_overlap"
+          : s > v.k
+            ? "pool.note_gaps"
+            : "pool.note_stride_eq",
+      { s, k: v.k },
+    ),
+  );
   if (v.cin > 1) notes.push(t("pool.note_channels", { c: v.cin }));
   if (v.dir === "backward" && v.mode === "avg") notes.push(t("pool.note_avg_backward"));
   els.limits.replaceChildren(...paragraphs(notes));
@@ -521,7 +618,11 @@ async function compare(v, signal, result) {
       g.el.dataset.grid = `${name}-${c}`;
       return g;
     };
-    const grids = [shiftedGrid, plane(before[c], "pool.cmp_before", "pooled"), plane(after[c], "pool.cmp_after", "pooled-shifted")];
+    const grids = [
+      shiftedGrid,
+      plane(before[c], "pool.cmp_before", "pooled"),
+      plane(after[c], "pool.cmp_after", "pooled-shifted"),
+    ];
     shiftedGrid.el.dataset.grid = `shifted-${c}`;
     for (const g of grids) {
       g.draw();
@@ -571,4 +672,9 @@ onResizeSettled(() => {
 });
 
 scene.start();
-window.convscope = { scene, get run() { return run; } };
+window.convscope = {
+  scene,
+  get run() {
+    return run;
+  },
+};

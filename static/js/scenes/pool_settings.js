@@ -9,20 +9,68 @@ const MAX_STEP = 4;
 const ONE_SIZE = 16;
 
 export const TABLE = [
-  { name: "mode", type: "choice", choices: ["max", "avg"], default: "max", label: "pool.ctl.mode", group: "pool", choiceLabel: (c) => t(`pool.mode.${c}`) },
-  { name: "dir", type: "choice", choices: ["forward", "backward"], default: "forward", label: "pool.ctl.dir", group: "pool", choiceLabel: (c) => t(`pool.dir.${c}`) },
+  {
+    name: "mode",
+    type: "choice",
+    choices: ["max", "avg"],
+    default: "max",
+    label: "pool.ctl.mode",
+    group: "pool",
+    choiceLabel: (c) => t(`pool.mode.${c}`),
+  },
+  {
+    name: "dir",
+    type: "choice",
+    choices: ["forward", "backward"],
+    default: "forward",
+    label: "pool.ctl.dir",
+    group: "pool",
+    choiceLabel: (c) => t(`pool.dir.${c}`),
+  },
   { name: "size", type: "int", default: 6, min: 2, max: 32, label: "pool.ctl.size", group: "input" },
   { name: "cin", type: "int", default: 1, min: 1, max: 3, label: "pool.ctl.cin", group: "input" },
-  { name: "xkind", type: "choice", choices: X_KINDS, default: "digits", label: "pool.ctl.xkind", group: "input", choiceLabel: (c) => (c === "one" ? t("pool.kind.one") : t(`kind.${c}`)) },
+  {
+    name: "xkind",
+    type: "choice",
+    choices: X_KINDS,
+    default: "digits",
+    label: "pool.ctl.xkind",
+    group: "input",
+    choiceLabel: (c) => (c === "one" ? t("pool.kind.one") : t(`kind.${c}`)),
+  },
   { name: "seed", type: "int", default: 1, min: 0, max: 99999, label: "pool.ctl.seed", group: "input" },
   { name: "k", type: "int", default: 2, min: 1, max: MAX_KERNEL, label: "pool.ctl.k", group: "window" },
-  { name: "stride", type: "choice", choices: ["k", 1, 2, 3, 4], default: "k", label: "pool.ctl.stride", group: "window", choiceLabel: (c) => (c === "k" ? t("pool.stride_k") : String(c)) },
+  {
+    name: "stride",
+    type: "choice",
+    choices: ["k", 1, 2, 3, 4],
+    default: "k",
+    label: "pool.ctl.stride",
+    group: "window",
+    choiceLabel: (c) => (c === "k" ? t("pool.stride_k") : String(c)),
+  },
   { name: "p", type: "int", default: 0, min: 0, max: 3, label: "pool.ctl.p", group: "window" },
   { name: "dil", type: "int", default: 1, min: 1, max: MAX_STEP, label: "pool.ctl.dil", group: "window" },
   { name: "ceil", type: "bool", default: false, label: "pool.ctl.ceil", group: "window" },
   { name: "cip", type: "bool", default: true, label: "pool.ctl.cip", group: "window" },
-  { name: "shift", type: "choice", choices: ["none", "right", "down"], default: "none", label: "pool.ctl.shift", group: "compare", choiceLabel: (c) => t(`pool.shift.${c}`) },
-  { name: "zoom", type: "choice", choices: [1, 2, 4], default: 1, label: "pool.ctl.zoom", group: "compare", choiceLabel: (c) => `×${c}` },
+  {
+    name: "shift",
+    type: "choice",
+    choices: ["none", "right", "down"],
+    default: "none",
+    label: "pool.ctl.shift",
+    group: "compare",
+    choiceLabel: (c) => t(`pool.shift.${c}`),
+  },
+  {
+    name: "zoom",
+    type: "choice",
+    choices: [1, 2, 4],
+    default: 1,
+    label: "pool.ctl.zoom",
+    group: "compare",
+    choiceLabel: (c) => `×${c}`,
+  },
 ];
 
 /** The stride the windows move by ("k": as far as the kernel is wide, PyTorch's default). */
@@ -52,14 +100,16 @@ export function constrain(v) {
   else if (v.k > 1) {
     const dMax = Math.max(1, Math.min(MAX_STEP, Math.floor((v.size + 2 * v.p - 1) / (v.k - 1))));
     L.dil = { max: dMax };
-    if (dMax < MAX_STEP && v.dil >= dMax) L.dil.why = t("why.pool_dil", { max: dMax, k: v.k, padded: v.size + 2 * v.p });
+    if (dMax < MAX_STEP && v.dil >= dMax)
+      L.dil.why = t("why.pool_dil", { max: dMax, k: v.k, padded: v.size + 2 * v.p });
   }
   const d = v.mode === "avg" ? 1 : v.dil;
   const kMax = Math.max(1, Math.min(MAX_KERNEL, Math.floor((v.size + 2 * v.p - 1) / d) + 1));
   L.k = { max: kMax };
   if (kMax < MAX_KERNEL && v.k >= kMax) L.k.why = t("why.pool_k", { max: kMax, padded: v.size + 2 * v.p });
   if (v.mode === "max") L.cip = { disabled: true, why: t("why.pool_cip_max") };
-  if (v.dir === "backward") L.shift = { allowed: ["none"], fallback: "none", disabled: true, why: t("why.pool_shift_backward") };
+  if (v.dir === "backward")
+    L.shift = { allowed: ["none"], fallback: "none", disabled: true, why: t("why.pool_shift_backward") };
   return L;
 }
 
@@ -75,8 +125,32 @@ export function digitOne() {
 
 /** The presets that reproduce the course notes' example: one shift keeps the map, one changes it. */
 export const PRESETS = {
-  keeps: { xkind: "one", size: ONE_SIZE, cin: 1, k: 2, stride: "k", p: 0, dil: 1, ceil: false, mode: "max", dir: "forward", shift: "right" },
-  changes: { xkind: "one", size: ONE_SIZE, cin: 1, k: 2, stride: "k", p: 0, dil: 1, ceil: false, mode: "max", dir: "forward", shift: "down" },
+  keeps: {
+    xkind: "one",
+    size: ONE_SIZE,
+    cin: 1,
+    k: 2,
+    stride: "k",
+    p: 0,
+    dil: 1,
+    ceil: false,
+    mode: "max",
+    dir: "forward",
+    shift: "right",
+  },
+  changes: {
+    xkind: "one",
+    size: ONE_SIZE,
+    cin: 1,
+    k: 2,
+    stride: "k",
+    p: 0,
+    dil: 1,
+    ceil: false,
+    mode: "max",
+    dir: "forward",
+    shift: "down",
+  },
 };
 
 /** The input moved one pixel right or down; the row or column that comes in holds 0. */
@@ -93,7 +167,8 @@ function inputOf(v) {
   if (v.xkind === "one") return digitOne();
   const ranges = { binary: [0, 1], int: [-3, 3], digits: [0, 9] };
   const shape = [v.cin, v.size, v.size];
-  if (ranges[v.xkind]) return { shape, kind: "integers", seed: v.seed, low: ranges[v.xkind][0], high: ranges[v.xkind][1] };
+  if (ranges[v.xkind])
+    return { shape, kind: "integers", seed: v.seed, low: ranges[v.xkind][0], high: ranges[v.xkind][1] };
   return { shape, kind: "floats", seed: v.seed };
 }
 

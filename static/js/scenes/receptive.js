@@ -2,26 +2,27 @@
 // outlined through every earlier layer, the effective field as a heat map beside the theoretical
 // square, the per-layer table and the 1 + L(K - 1) rule. Every field, jump, start, box and heat
 // value comes from POST /api/receptive-field; the page only lays them out.
-import { t, num } from "../i18n.js";
-import { Grid } from "../grid.js";
+
 import { diverging } from "../colour.js";
-import { postJson } from "../stream.js";
+import { Grid } from "../grid.js";
+import { num, t } from "../i18n.js";
 import { Scene } from "../scene.js";
 import { addHoverInfo, onResizeSettled, stagePart } from "../stage.js";
+import { postJson } from "../stream.js";
 import {
-  TABLE,
-  MAX_LAYERS,
-  MAX_KERNEL,
-  MAX_STRIDE,
-  MAX_DILATION,
-  MAX_PADDING,
   constrain,
-  requestBody,
-  possibleLayers,
   formatLayers,
+  formatUnit,
+  MAX_DILATION,
+  MAX_KERNEL,
+  MAX_LAYERS,
+  MAX_PADDING,
+  MAX_STRIDE,
   parseLayers,
   parseUnit,
-  formatUnit,
+  possibleLayers,
+  requestBody,
+  TABLE,
 } from "./receptive_settings.js";
 
 const API = "/api/receptive-field";
@@ -69,7 +70,8 @@ function editorLayers() {
 
 // The stack the learner last asked for (the URL's, or the editor's): when the input is too small
 // for all of it, the layers that do not fit are dropped and the editor says so.
-let requested = new URLSearchParams(window.location.search).get("layers") ?? TABLE.find((r) => r.name === "layers").default;
+let requested =
+  new URLSearchParams(window.location.search).get("layers") ?? TABLE.find((r) => r.name === "layers").default;
 
 function commitLayers(layers) {
   requested = formatLayers(layers);
@@ -159,7 +161,8 @@ function buildEditor(v) {
   dropped.id = "rf-dropped";
   dropped.className = "control-why";
   dropped.setAttribute("role", "status");
-  if (parseLayers(requested).length > possibleLayers(v.size, requested).length) dropped.textContent = t("why.rf_dropped");
+  if (parseLayers(requested).length > possibleLayers(v.size, requested).length)
+    dropped.textContent = t("why.rf_dropped");
   editor.append(dropped);
   editor.dataset.shown = formatLayers(layers);
   editor.dataset.size = String(v.size);
@@ -175,7 +178,8 @@ function wireEditor() {
     const i = [...editor.querySelectorAll(".rf-layer:not(.rf-layer-head)")].indexOf(row);
     // A new type starts from that type's usual settings.
     if (e.target.dataset.field === "type") {
-      layers[i] = e.target.value === "pool" ? { type: "pool", k: 2, s: 2, p: 0, d: 1 } : { type: "conv", k: 3, s: 1, p: 1, d: 1 };
+      layers[i] =
+        e.target.value === "pool" ? { type: "pool", k: 2, s: 2, p: 0, d: 1 } : { type: "conv", k: 3, s: 1, p: 1, d: 1 };
     }
     commitLayers(layers.filter((l) => Number.isFinite(l.k)));
   });
@@ -279,7 +283,8 @@ function hover(j, r, c) {
   if (j === -1) {
     const answer = run.answers[scene.player.step];
     const value = inside(run.base.input_size) ? answer.effective.map[r][c] : null;
-    hoverInfo.textContent = value === null ? t("rf.hover_pad", { r, c }) : t("rf.hover_effective", { r, c, v: num(value, 3) });
+    hoverInfo.textContent =
+      value === null ? t("rf.hover_pad", { r, c }) : t("rf.hover_effective", { r, c, v: num(value, 3) });
     return;
   }
   const size = run.grids[j].size;
@@ -336,7 +341,10 @@ function narrate(step) {
   const info = run.base.layers[step];
   const unit = run.answers[step].unit;
   const clip = unit.clipped_box;
-  const key = clip && boxSide(clip) * (clip.right - clip.left + 1) < boxSide(unit.input_box) ** 2 ? "rf.narrate_clipped" : "rf.narrate";
+  const key =
+    clip && boxSide(clip) * (clip.right - clip.left + 1) < boxSide(unit.input_box) ** 2
+      ? "rf.narrate_clipped"
+      : "rf.narrate";
   return t(key, {
     n: step + 1,
     y: unit.y,
@@ -358,7 +366,15 @@ function drawTable(step) {
   caption.textContent = t("rf.table_caption");
   table.append(caption);
   const head = document.createElement("tr");
-  for (const key of ["rf.col.n", "rf.col.layer", "rf.col.output", "rf.col.previous", "rf.col.field", "rf.col.jump", "rf.col.start"]) {
+  for (const key of [
+    "rf.col.n",
+    "rf.col.layer",
+    "rf.col.output",
+    "rf.col.previous",
+    "rf.col.field",
+    "rf.col.jump",
+    "rf.col.start",
+  ]) {
     const th = document.createElement("th");
     th.scope = "col";
     th.textContent = t(key);
@@ -452,7 +468,9 @@ const scene = new Scene({
     const [base, compare] = await Promise.all([postJson(API, requestBody(v), { signal }), loadComparison(signal)]);
     const chosen = parseUnit(v.unit);
     const units = base.layers.map((l, i) =>
-      chosen && chosen.layer === i ? chosen : { layer: i, y: Math.floor((l.output_size - 1) / 2), x: Math.floor((l.output_size - 1) / 2) },
+      chosen && chosen.layer === i
+        ? chosen
+        : { layer: i, y: Math.floor((l.output_size - 1) / 2), x: Math.floor((l.output_size - 1) / 2) },
     );
     const answers = await Promise.all(units.map((u) => postJson(API, requestBody(v, u), { signal })));
     if (signal.aborted) return;

@@ -3,13 +3,14 @@
 // output; taps that land in the cropped border (padding) are marked. Then the same numbers are
 // shown as the input gradient of a convolution, fetched from POST /api/conv2d/backward and
 // compared cell by cell. Every value drawn comes from the server; the page only places it.
-import { t, num } from "../i18n.js";
+
+import { diverging, inkFor, legend, maxAbs } from "../colour.js";
 import { Grid } from "../grid.js";
-import { diverging, inkFor, maxAbs, legend } from "../colour.js";
-import { streamFrames, postJson } from "../stream.js";
+import { num, t } from "../i18n.js";
 import { Scene } from "../scene.js";
 import { addHoverInfo, onResizeSettled, paragraphs, stagePart } from "../stage.js";
-import { TABLE, constrain, requestBody, backwardBody, fullSize } from "./transposed_settings.js";
+import { postJson, streamFrames } from "../stream.js";
+import { backwardBody, constrain, fullSize, requestBody, TABLE } from "./transposed_settings.js";
 import { drawDetail, drawFormula, narrate as narrateFrame } from "./transposed_text.js";
 
 const CURRENT = { stroke: "#111827", width: 3 };
@@ -42,12 +43,35 @@ function newRun(v, header) {
   // The plane drawn: the uncropped result (rows -P ...) and the output_padding rows past it.
   const end = fullSize(v) - v.op - 1 - v.p;
   return {
-    v, header, frames: [], ingested: 0, input, weight, bias: header.inputs.bias || null,
-    cin: input.length, H: input[0].length, W: input[0][0].length,
-    cout: out[out.length - 3], perGroup: weight[0].length, oH, oW,
-    rMin: -v.p, rMax: Math.max(oH - 1, end), cMin: -v.p, cMax: Math.max(oW - 1, end),
-    events: new Map(), touched: new Set(), scatterAt: new Map(), biasAt: new Map(), firstBias: null,
-    feeds: new Map(), outMax: 1e-9, preBias: null, backward: null, grids: null, result: null,
+    v,
+    header,
+    frames: [],
+    ingested: 0,
+    input,
+    weight,
+    bias: header.inputs.bias || null,
+    cin: input.length,
+    H: input[0].length,
+    W: input[0][0].length,
+    cout: out[out.length - 3],
+    perGroup: weight[0].length,
+    oH,
+    oW,
+    rMin: -v.p,
+    rMax: Math.max(oH - 1, end),
+    cMin: -v.p,
+    cMax: Math.max(oW - 1, end),
+    events: new Map(),
+    touched: new Set(),
+    scatterAt: new Map(),
+    biasAt: new Map(),
+    firstBias: null,
+    feeds: new Map(),
+    outMax: 1e-9,
+    preBias: null,
+    backward: null,
+    grids: null,
+    result: null,
   };
 }
 
@@ -116,8 +140,10 @@ function buildStage() {
   const xGrids = [];
   for (let c = 0; c < run.cin; c += 1) {
     const g = new Grid({
-      rows: run.H, cols: run.W,
-      caption: t("conv.channel", { c }), label: t("tr.input_aria", { c, h: run.H, w: run.W }),
+      rows: run.H,
+      cols: run.W,
+      caption: t("conv.channel", { c }),
+      label: t("tr.input_aria", { c, h: run.H, w: run.W }),
       fitWidth: narrow ? width - 24 : Math.min(width / 3, 46 * run.W + 18),
       fill: (r, col) => xScale(run.input[c][r][col]),
       text: (r, col) => num(run.input[c][r][col]),
@@ -145,9 +171,15 @@ function buildStage() {
     for (let j = 0; j < run.perGroup; j += 1) {
       const o = group * run.perGroup + j;
       const g = new Grid({
-        rows: v.k, cols: v.k, caption: t("tr.slice", { c, o }), label: t("tr.slice_aria", { c, o }),
-        fitWidth: Math.min(40 * v.k + 18, width / 3), maxCell: 40, axes: false,
-        fill: (r, col) => wScale(run.weight[c][j][r][col]), text: (r, col) => num(run.weight[c][j][r][col]),
+        rows: v.k,
+        cols: v.k,
+        caption: t("tr.slice", { c, o }),
+        label: t("tr.slice_aria", { c, o }),
+        fitWidth: Math.min(40 * v.k + 18, width / 3),
+        maxCell: 40,
+        axes: false,
+        fill: (r, col) => wScale(run.weight[c][j][r][col]),
+        text: (r, col) => num(run.weight[c][j][r][col]),
         ink: (r, col, fill) => inkFor(fill),
       });
       g.el.dataset.grid = `kernel-${c}-${j}`;
@@ -170,8 +202,12 @@ function buildStage() {
   const cols = run.cMax - run.cMin + 1;
   for (let o = 0; o < run.cout; o += 1) {
     const g = new Grid({
-      rows, cols, rowStart: run.rMin, colStart: run.cMin,
-      caption: t("tr.out_channel", { o }), label: t("tr.output_aria", { o, h: run.oH, w: run.oW }),
+      rows,
+      cols,
+      rowStart: run.rMin,
+      colStart: run.cMin,
+      caption: t("tr.out_channel", { o }),
+      label: t("tr.output_aria", { o, h: run.oH, w: run.oW }),
       fitWidth: narrow ? width - 24 : Math.min(width / 2 - 16, 40 * cols + 18),
       fill: (r, c) => {
         if (!inOutput(r, c)) return "#eef0f4";
@@ -183,7 +219,8 @@ function buildStage() {
         const x = outValue(o, r, c, scene.player.step);
         return x === undefined ? "0" : num(x);
       },
-      ink: (r, c, fill) => (inOutput(r, c) && outValue(o, r, c, scene.player.step) === undefined ? "#8a93a3" : inkFor(fill)),
+      ink: (r, c, fill) =>
+        inOutput(r, c) && outValue(o, r, c, scene.player.step) === undefined ? "#8a93a3" : inkFor(fill),
       pattern: (r, c) => {
         if (!inOutput(r, c)) return "pad";
         // Cells no input value reaches (output_padding's extra rows, or gaps) stay 0.
@@ -200,7 +237,10 @@ function buildStage() {
   run.grids = { xGrids, kGrids, oGrids };
 
   els.legend.replaceChildren();
-  for (const [value, k] of [[maxAbs(run.input), "legend.input"], [maxAbs(run.weight), "legend.weights"]]) {
+  for (const [value, k] of [
+    [maxAbs(run.input), "legend.input"],
+    [maxAbs(run.weight), "legend.weights"],
+  ]) {
     const holder = document.createElement("div");
     legend(holder, value, k);
     els.legend.append(holder);
@@ -233,15 +273,20 @@ function setHover(next) {
   else if (next.kind === "x") info.textContent = t("tr.hover_x", { c: next.c, r: next.r, col: next.col });
   else {
     const n = (run.feeds.get(key(next.o, next.r, next.c)) || []).length;
-    info.textContent = next.r >= 0 && next.r < run.oH && next.c >= 0 && next.c < run.oW
-      ? t("tr.hover_out", { o: next.o, r: next.r, col: next.col, n })
-      : t("tr.hover_cropped", { r: next.r, col: next.col });
+    info.textContent =
+      next.r >= 0 && next.r < run.oH && next.c >= 0 && next.c < run.oW
+        ? t("tr.hover_out", { o: next.o, r: next.r, col: next.col, n })
+        : t("tr.hover_cropped", { r: next.r, col: next.col });
   }
 }
 
 function cellsOf(f, wantCropped) {
   const cells = [];
-  f.rows.forEach((r, a) => f.cols.forEach((c, b) => { if (f.cropped[a][b] === wantCropped) cells.push([r, c]); }));
+  f.rows.forEach((r, a) =>
+    f.cols.forEach((c, b) => {
+      if (f.cropped[a][b] === wantCropped) cells.push([r, c]);
+    }),
+  );
   return cells;
 }
 
@@ -251,7 +296,8 @@ function draw(step) {
   const G = run.grids;
   const outs = new Set(f.stage === "scatter" ? f.channels.map((ch) => ch.out_channel) : [f.out_channel]);
   // Hovering an output cell: the input values that feed it (from the frames that touched it).
-  const feeders = hover?.kind === "out" ? (run.feeds.get(key(hover.o, hover.r, hover.c)) || []).map((i) => run.frames[i]) : [];
+  const feeders =
+    hover?.kind === "out" ? (run.feeds.get(key(hover.o, hover.r, hover.c)) || []).map((i) => run.frames[i]) : [];
   const hoverFrame = hover?.kind === "x" ? run.frames[run.scatterAt.get(key(hover.c, hover.r, hover.col))] : null;
 
   G.xGrids.forEach((g, c) => {
@@ -263,20 +309,41 @@ function draw(step) {
     g.setOverlays(list);
     g.draw();
   });
-  G.kGrids.forEach((line, c) => line.forEach((g) => {
-    const all = [];
-    for (let r = 0; r < run.v.k; r += 1) for (let col = 0; col < run.v.k; col += 1) all.push([r, col]);
-    g.setOverlays(f.stage === "scatter" && f.in_channel === c ? [{ cells: all, ...CURRENT, outline: true }] : []);
-    g.draw();
-  }));
+  G.kGrids.forEach((line, c) =>
+    line.forEach((g) => {
+      const all = [];
+      for (let r = 0; r < run.v.k; r += 1) for (let col = 0; col < run.v.k; col += 1) all.push([r, col]);
+      g.setOverlays(f.stage === "scatter" && f.in_channel === c ? [{ cells: all, ...CURRENT, outline: true }] : []);
+      g.draw();
+    }),
+  );
   G.oGrids.forEach((g, o) => {
     const list = [];
-    if (run.v.p) list.push({ cells: [[0, 0], [run.oH - 1, run.oW - 1]], stroke: "#1f3b63", width: 2, outline: true, dash: [2, 2] });
+    if (run.v.p)
+      list.push({
+        cells: [
+          [0, 0],
+          [run.oH - 1, run.oW - 1],
+        ],
+        stroke: "#1f3b63",
+        width: 2,
+        outline: true,
+        dash: [2, 2],
+      });
     if (f.stage === "scatter" && outs.has(o)) {
       list.push({ cells: cellsOf(f, false), ...LANDED }, { cells: cellsOf(f, true), ...CROPPED });
     }
-    if (f.stage === "bias" && f.out_channel === o) list.push({ cells: [[0, 0], [run.oH - 1, run.oW - 1]], ...CURRENT, outline: true });
-    if (hoverFrame && hoverFrame.channels.some((ch) => ch.out_channel === o)) list.push({ cells: cellsOf(hoverFrame, false), ...HOVER });
+    if (f.stage === "bias" && f.out_channel === o)
+      list.push({
+        cells: [
+          [0, 0],
+          [run.oH - 1, run.oW - 1],
+        ],
+        ...CURRENT,
+        outline: true,
+      });
+    if (hoverFrame && hoverFrame.channels.some((ch) => ch.out_channel === o))
+      list.push({ cells: cellsOf(hoverFrame, false), ...HOVER });
     if (hover?.kind === "out" && hover.o === o) list.push({ cells: [[hover.r, hover.c]], ...HOVER, dash: null });
     g.setOverlays(list);
     g.draw();
@@ -322,16 +389,27 @@ function drawBackward() {
   planes.className = "planes";
   for (let o = 0; o < run.cout; o += 1) {
     const wrong = [];
-    gi[o].forEach((line, r) => line.forEach((x, c) => {
-      total += 1;
-      if (close(x, run.preBias[o][r][c])) same += 1;
-      else wrong.push([r, c]);
-    }));
-    for (const [which, plane, cap] of [["pre", run.preBias[o], "tr.bw_pre"], ["gi", gi[o], "tr.bw_gi"]]) {
+    gi[o].forEach((line, r) =>
+      line.forEach((x, c) => {
+        total += 1;
+        if (close(x, run.preBias[o][r][c])) same += 1;
+        else wrong.push([r, c]);
+      }),
+    );
+    for (const [which, plane, cap] of [
+      ["pre", run.preBias[o], "tr.bw_pre"],
+      ["gi", gi[o], "tr.bw_gi"],
+    ]) {
       const g = new Grid({
-        rows: run.oH, cols: run.oW, caption: t(cap, { o }), label: t(cap, { o }),
-        fitWidth: narrow ? width - 24 : Math.min(width / 4, 34 * run.oW + 18), maxCell: 34,
-        fill: (r, c) => scale(plane[r][c]), text: (r, c) => num(plane[r][c]), ink: (r, c, fill) => inkFor(fill),
+        rows: run.oH,
+        cols: run.oW,
+        caption: t(cap, { o }),
+        label: t(cap, { o }),
+        fitWidth: narrow ? width - 24 : Math.min(width / 4, 34 * run.oW + 18),
+        maxCell: 34,
+        fill: (r, c) => scale(plane[r][c]),
+        text: (r, c) => num(plane[r][c]),
+        ink: (r, c, fill) => inkFor(fill),
       });
       g.el.dataset.grid = `backward-${which}-${o}`;
       g.setOverlays([wrong.length ? { cells: wrong, ...MISMATCH } : null]);
@@ -343,11 +421,21 @@ function drawBackward() {
   verdict.className = "pool-verdict";
   verdict.id = "backward-verdict";
   verdict.dataset.match = same === total ? "all" : "some";
-  verdict.textContent = same === total ? t("tr.bw_match", { n: total }) : t("tr.bw_mismatch", { n: total - same, total });
+  verdict.textContent =
+    same === total ? t("tr.bw_match", { n: total }) : t("tr.bw_mismatch", { n: total - same, total });
   const how = document.createElement("p");
   how.className = "note";
   how.textContent = t("tr.bw_how", {
-    cin: run.cin, h: run.H, w: run.W, cout: run.cout, oh: run.oH, ow: run.oW, s: v.stride, p: v.p, d: v.dil, g: v.groups,
+    cin: run.cin,
+    h: run.H,
+    w: run.W,
+    cout: run.cout,
+    oh: run.oH,
+    ow: run.oW,
+    s: v.stride,
+    p: v.p,
+    d: v.dil,
+    g: v.groups,
   });
   body.append(how);
   if (run.backwardExtra) {
@@ -417,4 +505,9 @@ onResizeSettled(() => {
 });
 
 scene.start();
-window.convscope = { scene, get run() { return run; } };
+window.convscope = {
+  scene,
+  get run() {
+    return run;
+  },
+};

@@ -44,7 +44,11 @@ const divisors = (n) => [1, 2, 3, 4].filter((g) => n % g === 0);
 export function constrain(v) {
   const L = {};
   const common = divisors(v.cin).filter((g) => v.cout % g === 0);
-  L.groups = { allowed: common, fallback: 1, why: common.length > 1 || v.groups > 1 ? "" : t("why.groups", { cin: v.cin, cout: v.cout }) };
+  L.groups = {
+    allowed: common,
+    fallback: 1,
+    why: common.length > 1 || v.groups > 1 ? "" : t("why.groups", { cin: v.cin, cout: v.cout }),
+  };
 
   // PyTorch: output_padding must be smaller than the stride or the dilation, else the extra rows
   // would be a whole step that no input value reaches.

@@ -1,8 +1,8 @@
 // The text half of /transposed: each step's taps as a table (value x weight, before -> after),
 // the output-size formula in MathML with this scene's numbers, and each step in words. Every value
 // shown is read from a frame or the stream's header.
-import { t, num, term } from "../i18n.js";
-import { math, row, mi, mo, mn, sub, m } from "../mathml.js";
+import { num, t, term } from "../i18n.js";
+import { m, math, mi, mn, mo, row, sub } from "../mathml.js";
 
 const MAX_TERMS = 9;
 const n3 = (v) => num(v, 3).replace("\u2212", "");
@@ -20,7 +20,15 @@ export function taps(f, ch) {
   const list = [];
   f.rows.forEach((r, i) =>
     f.cols.forEach((c, j) => {
-      list.push({ r, c, w: ch.weights[i][j], p: ch.products[i][j], cropped: f.cropped[i][j], before: ch.before[i][j], after: ch.after[i][j] });
+      list.push({
+        r,
+        c,
+        w: ch.weights[i][j],
+        p: ch.products[i][j],
+        cropped: f.cropped[i][j],
+        before: ch.before[i][j],
+        after: ch.after[i][j],
+      });
     }),
   );
   return list;
@@ -74,7 +82,9 @@ export function drawDetail(body, f) {
         wrap.append(scroller);
       }
       const lit = taps(f, ch).filter((q) => !q.cropped).length;
-      wrap.append(para(t("tr.channel_taps", { o: ch.out_channel, n: lit, cropped: f.rows.length * f.cols.length - lit })));
+      wrap.append(
+        para(t("tr.channel_taps", { o: ch.out_channel, n: lit, cropped: f.rows.length * f.cols.length - lit })),
+      );
       list.append(wrap);
     }
     body.append(list);
@@ -83,7 +93,19 @@ export function drawDetail(body, f) {
     for (const ch of f.channels) {
       const q = taps(f, ch).find((tap) => !tap.cropped);
       if (!q) continue;
-      lines.push(row(sub(mi("y"), m("mn", `${ch.out_channel},${q.r},${q.c}`)), mo("="), val(q.before), mo("+"), val(f.value), mo("\u00B7"), val(q.w), mo("="), val(q.after, false)));
+      lines.push(
+        row(
+          sub(mi("y"), m("mn", `${ch.out_channel},${q.r},${q.c}`)),
+          mo("="),
+          val(q.before),
+          mo("+"),
+          val(f.value),
+          mo("\u00B7"),
+          val(q.w),
+          mo("="),
+          val(q.after, false),
+        ),
+      );
     }
     const total = document.createElement("div");
     total.className = "total";
@@ -95,8 +117,22 @@ export function drawDetail(body, f) {
     const plane = f.after;
     const total = document.createElement("div");
     total.className = "total";
-    total.append(para(t("tr.bias_label", { o: f.out_channel, b: num(f.bias, 3), n: plane.length * plane[0].length }), ""));
-    total.append(math(row(sub(mi("y"), m("mn", `${f.out_channel},0,0`)), mo("="), val(f.before[0][0]), mo("+"), val(f.bias), mo("="), val(f.after[0][0], false))));
+    total.append(
+      para(t("tr.bias_label", { o: f.out_channel, b: num(f.bias, 3), n: plane.length * plane[0].length }), ""),
+    );
+    total.append(
+      math(
+        row(
+          sub(mi("y"), m("mn", `${f.out_channel},0,0`)),
+          mo("="),
+          val(f.before[0][0]),
+          mo("+"),
+          val(f.bias),
+          mo("="),
+          val(f.after[0][0], false),
+        ),
+      ),
+    );
     body.append(total);
   }
 }
@@ -110,16 +146,39 @@ export function narrate(f) {
     for (const ch of f.channels) {
       const landed = taps(f, ch).filter((q) => !q.cropped);
       cropped = f.rows.length * f.cols.length - landed.length;
-      const shown = landed.slice(0, MAX_TERMS).map((q) => t("tr.narrate_tap", { r: q.r, c: q.c, before: num(q.before, 3), x: term(f.value, 3), w: term(q.w, 3), after: num(q.after, 3) }));
+      const shown = landed
+        .slice(0, MAX_TERMS)
+        .map((q) =>
+          t("tr.narrate_tap", {
+            r: q.r,
+            c: q.c,
+            before: num(q.before, 3),
+            x: term(f.value, 3),
+            w: term(q.w, 3),
+            after: num(q.after, 3),
+          }),
+        );
       if (landed.length > MAX_TERMS) shown.push(t("tr.narrate_more", { n: landed.length - MAX_TERMS }));
-      parts.push(t("tr.narrate_channel", { o: ch.out_channel, taps: shown.join(t("tr.list_sep")) || t("tr.narrate_none") }));
+      parts.push(
+        t("tr.narrate_channel", { o: ch.out_channel, taps: shown.join(t("tr.list_sep")) || t("tr.narrate_none") }),
+      );
     }
     const crop = cropped ? " " + t("tr.narrate_cropped", { n: cropped }) : "";
-    return t("tr.narrate_scatter", { c: f.in_channel, y: f.y, x: f.x, v: num(f.value, 3), parts: parts.join(" "), crop });
+    return t("tr.narrate_scatter", {
+      c: f.in_channel,
+      y: f.y,
+      x: f.x,
+      v: num(f.value, 3),
+      parts: parts.join(" "),
+      crop,
+    });
   }
   return t("tr.narrate_bias", {
-    o: f.out_channel, b: term(f.bias, 3), n: f.after.length * f.after[0].length,
-    before: num(f.before[0][0], 3), after: num(f.after[0][0], 3),
+    o: f.out_channel,
+    b: term(f.bias, 3),
+    n: f.after.length * f.after[0].length,
+    before: num(f.before[0][0], 3),
+    after: num(f.after[0][0], 3),
   });
 }
 
@@ -127,12 +186,55 @@ export function narrate(f) {
 export function drawFormula(el, noteEl, v, header) {
   const size = header ? header.output_size?.height : null;
   const symbolic = row(
-    mi("o"), mo("="), mo("("), mi("N"), mo("\u2212"), mn(1), mo(")"), mi("S"), mo("\u2212"), mn(2), mo("\u2062"), mi("P"),
-    mo("+"), mi("D"), mo("("), mi("F"), mo("\u2212"), mn(1), mo(")"), mo("+"), sub(mi("P"), m("mtext", t("tr.sym_out"))), mo("+"), mn(1),
+    mi("o"),
+    mo("="),
+    mo("("),
+    mi("N"),
+    mo("\u2212"),
+    mn(1),
+    mo(")"),
+    mi("S"),
+    mo("\u2212"),
+    mn(2),
+    mo("\u2062"),
+    mi("P"),
+    mo("+"),
+    mi("D"),
+    mo("("),
+    mi("F"),
+    mo("\u2212"),
+    mn(1),
+    mo(")"),
+    mo("+"),
+    sub(mi("P"), m("mtext", t("tr.sym_out"))),
+    mo("+"),
+    mn(1),
   );
   const numbers = row(
-    mo("="), mo("("), mn(v.size), mo("\u2212"), mn(1), mo(")"), mo("\u00B7"), mn(v.stride), mo("\u2212"), mn(2), mo("\u00B7"), mn(v.p),
-    mo("+"), mn(v.dil), mo("\u00B7"), mo("("), mn(v.k), mo("\u2212"), mn(1), mo(")"), mo("+"), mn(v.op), mo("+"), mn(1),
+    mo("="),
+    mo("("),
+    mn(v.size),
+    mo("\u2212"),
+    mn(1),
+    mo(")"),
+    mo("\u00B7"),
+    mn(v.stride),
+    mo("\u2212"),
+    mn(2),
+    mo("\u00B7"),
+    mn(v.p),
+    mo("+"),
+    mn(v.dil),
+    mo("\u00B7"),
+    mo("("),
+    mn(v.k),
+    mo("\u2212"),
+    mn(1),
+    mo(")"),
+    mo("+"),
+    mn(v.op),
+    mo("+"),
+    mn(1),
   );
   const lines = [symbolic, numbers];
   if (size) lines.push(row(mo("="), mn(size.size)));
