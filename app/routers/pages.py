@@ -40,7 +40,7 @@ class Scene:
 # The order is the nav's order and the home page's order. A new scene adds a line here, a template
 # in templates/scenes/ and a module in static/js/scenes/ (see docs/pages.md).
 SCENES: tuple[Scene, ...] = (
-    Scene("conv", "scenes/conv.html", "scenes/conv.js"),
+    Scene("conv", "scenes/conv.html", "scenes/conv/main.js"),
     Scene("pool", "scenes/pool.html", "scenes/pool.js"),
     Scene("backward", "scenes/backward.html", "scenes/backward.js"),
     Scene("transposed", "scenes/transposed.html", "scenes/transposed.js"),
