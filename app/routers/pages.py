@@ -42,7 +42,7 @@ class Scene:
 SCENES: tuple[Scene, ...] = (
     Scene("conv", "scenes/conv.html", "scenes/conv/main.js"),
     Scene("pool", "scenes/pool.html", "scenes/pool.js"),
-    Scene("backward", "scenes/backward.html", "scenes/backward.js"),
+    Scene("backward", "scenes/backward.html", "scenes/backward/main.js"),
     Scene("transposed", "scenes/transposed.html", "scenes/transposed.js"),
     Scene("receptive-field", "scenes/receptive.html", "scenes/receptive.js"),
     Scene("batch-norm", "scenes/batch_norm.html", "scenes/batch_norm.js"),

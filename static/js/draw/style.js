@@ -24,6 +24,8 @@ export const COLOUR = {
   pad: "#eef0f4",
   /** A cell nobody has written yet. */
   blank: "#ffffff",
+  /** A gap the stride spreads between upstream values. */
+  gap: "#f4f5f8",
   /** A zero the operation adds (a spread or untouched cell), written in grey. */
   faint: "#8a93a3",
   /** A receptive field cut by the edge of the input. */
