@@ -43,7 +43,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("conv", "scenes/conv.html", "scenes/conv/main.js"),
     Scene("pool", "scenes/pool.html", "scenes/pool.js"),
     Scene("backward", "scenes/backward.html", "scenes/backward/main.js"),
-    Scene("transposed", "scenes/transposed.html", "scenes/transposed.js"),
+    Scene("transposed", "scenes/transposed.html", "scenes/transposed/main.js"),
     Scene("receptive-field", "scenes/receptive.html", "scenes/receptive.js"),
     Scene("batch-norm", "scenes/batch_norm.html", "scenes/batch_norm.js"),
     Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one.js"),
