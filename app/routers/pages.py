@@ -41,7 +41,7 @@ class Scene:
 # in templates/scenes/ and a module in static/js/scenes/ (see docs/pages.md).
 SCENES: tuple[Scene, ...] = (
     Scene("conv", "scenes/conv.html", "scenes/conv/main.js"),
-    Scene("pool", "scenes/pool.html", "scenes/pool.js"),
+    Scene("pool", "scenes/pool.html", "scenes/pool/main.js"),
     Scene("backward", "scenes/backward.html", "scenes/backward/main.js"),
     Scene("transposed", "scenes/transposed.html", "scenes/transposed/main.js"),
     Scene("receptive-field", "scenes/receptive.html", "scenes/receptive.js"),

@@ -1,7 +1,9 @@
 // /pool's settings: the table of controls, the limits each puts on the others (with the reason),
 // and the API requests they describe. Only parameter arithmetic lives here (sizes for the layout),
 // never the pooling itself.
-import { t } from "../i18n.js";
+import { t } from "../../i18n.js";
+import { seeded } from "../../kit/frames.js";
+import { poolOutputSize, sizeOr } from "../../shapes.js";
 
 const X_KINDS = ["digits", "int", "binary", "floats", "one"];
 const MAX_KERNEL = 6;
@@ -76,16 +78,8 @@ export const TABLE = [
 /** The stride the windows move by ("k": as far as the kernel is wide, PyTorch's default). */
 export const strideOf = (v) => (v.stride === "k" ? v.k : v.stride);
 
-/** Output size along one axis by PyTorch's pooling rule (for the layout and the gradient's shape). */
-export function outSize(v) {
-  const s = strideOf(v);
-  const span = v.size + 2 * v.p - v.dil * (v.k - 1) - 1;
-  if (!v.ceil) return Math.floor(span / s) + 1;
-  let size = Math.ceil(span / s) + 1;
-  // A last window that would start in the right padding is dropped.
-  if ((size - 1) * s >= v.size + v.p) size -= 1;
-  return size;
-}
+/** Output size along one axis by PyTorch's pooling rule (for the gradient's shape; see shapes.js). */
+export const outSize = (v) => sizeOr(1, poolOutputSize, v.size, v.k, strideOf(v), v.p, v.dil, v.ceil);
 
 /** Limits of each control given the others, and the reason for each limit. */
 export function constrain(v) {
@@ -164,12 +158,7 @@ export function shifted(input, direction) {
 // ---- requests ----
 
 function inputOf(v) {
-  if (v.xkind === "one") return digitOne();
-  const ranges = { binary: [0, 1], int: [-3, 3], digits: [0, 9] };
-  const shape = [v.cin, v.size, v.size];
-  if (ranges[v.xkind])
-    return { shape, kind: "integers", seed: v.seed, low: ranges[v.xkind][0], high: ranges[v.xkind][1] };
-  return { shape, kind: "floats", seed: v.seed };
+  return v.xkind === "one" ? digitOne() : seeded(v.xkind, [v.cin, v.size, v.size], v.seed);
 }
 
 export const endpoint = (v) => `/api/${v.mode === "max" ? "max" : "avg"}-pool2d`;
