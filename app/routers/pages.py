@@ -46,7 +46,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("transposed", "scenes/transposed.html", "scenes/transposed/main.js"),
     Scene("receptive-field", "scenes/receptive.html", "scenes/receptive.js"),
     Scene("batch-norm", "scenes/batch_norm.html", "scenes/batch_norm.js"),
-    Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one.js"),
+    Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one/main.js"),
     Scene("feature-maps", "scenes/feature_maps.html", "scenes/feature_maps.js"),
     Scene("architectures", "scenes/architectures.html", "scenes/architectures.js"),
 )

@@ -91,6 +91,11 @@ export class SteppedScene extends Scene {
     this.arrived(available);
   }
 
+  /** Read a whole frame stream (for a scene whose own load installs the run): {header, frames, result}. */
+  fetchFrames(url, body, signal) {
+    return streamFrames(url, body, { signal });
+  }
+
   /** Point at `next` (or nothing): redraw the step with its marks and say what it is. */
   setHover(next) {
     if (!this.run || !this.built) return;

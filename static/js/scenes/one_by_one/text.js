@@ -1,8 +1,8 @@
 // The words and formulas of /one-by-one at one pixel: the matrix-vector product z = W x (+ b)
 // with the step's numbers, each output channel's dot product written out, and the narration.
 // Every number is read from the conv2d frames of that pixel (one frame per output channel).
-import { num, t, term } from "../i18n.js";
-import { m, math, mi, mn, mo, row, sub } from "../mathml.js";
+import { num, t, term } from "../../i18n.js";
+import { m, math, mi, mn, mo, row, sub } from "../../mathml.js";
 
 const N = (value) => mn(value, num(value, 3).replace("\u2212", ""));
 const bracketed = (rows) =>

@@ -2,16 +2,10 @@
 // /api/inception) and a bottleneck block against two 3x3 convolutions (POST /api/bottleneck).
 // The boxes are built once, with the settings' own controls moved into them, so typing and tabbing
 // keep their place; each answer only rewrites the numbers, every one of which the API sent.
-import { num, t } from "../i18n.js";
+import { el } from "../../draw/dom.js";
+import { num, t } from "../../i18n.js";
 
 const fmt = (n) => Number(n).toLocaleString("en-US");
-const el = (tag, className = "", text = "") => {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text) e.textContent = text;
-  return e;
-};
-
 // Which layer boxes each branch has, top to bottom; `when` names the toggle a box depends on.
 const BRANCHES = [
   { name: "1x1", layers: [{ name: "1x1", control: "b1" }] },
@@ -225,7 +219,7 @@ export class Calculators {
             el(
               "span",
               "obo-layer-name",
-              t("obo.layer.conv", { k: layer.kernel_size }) + ` ${layer.in_channels} → ${layer.out_channels}`,
+              `${t("obo.layer.conv", { k: layer.kernel_size })} ${layer.in_channels} → ${layer.out_channels}`,
             ),
             el("span", "obo-product", t("obo.product", { factors: layer.factors.join("×"), n: fmt(layer.weights) })),
           );

@@ -1,7 +1,7 @@
 // /one-by-one's settings: one table for both halves of the page (the channel mixing at one pixel,
 // and the inception and bottleneck calculators), the limits between them, and the requests they
 // describe. No arithmetic on values lives here: the frames and the counts come from the API.
-import { t } from "../i18n.js";
+import { t } from "../../i18n.js";
 
 export const MAX_SIDE = 6;
 export const MAX_MIX_CHANNELS = 8;
