@@ -1,10 +1,10 @@
 // /batch-norm's settings: the table of controls, their limits, the API requests they describe and
 // how the player's steps map onto the frames. Only layout arithmetic lives here (how many steps,
 // which frame a step shows), never the normalisation itself.
-import { parseNumber, t } from "../i18n.js";
+import { parseNumber, t } from "../../i18n.js";
+import { seeded } from "../../kit/frames.js";
 
 const X_KINDS = ["digits", "int", "floats"];
-const RANGES = { digits: [0, 9], int: [-3, 3] };
 export const MAX_STEPS = 20;
 const MAX_AFFINE = 100;
 
@@ -104,10 +104,7 @@ export function constrain(v) {
 
 /** Batch t (0-based) of the training run: the same shape, drawn with seed + t. */
 export function batchSpec(v, t) {
-  const shape = [v.n, v.c, v.h, v.w];
-  const range = RANGES[v.xkind];
-  if (range) return { shape, kind: "integers", seed: v.seed + t, low: range[0], high: range[1] };
-  return { shape, kind: "floats", seed: v.seed + t };
+  return seeded(v.xkind, [v.n, v.c, v.h, v.w], v.seed + t);
 }
 
 export function stepsBody(v) {
