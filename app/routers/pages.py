@@ -47,7 +47,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("receptive-field", "scenes/receptive.html", "scenes/receptive.js"),
     Scene("batch-norm", "scenes/batch_norm.html", "scenes/batch_norm/main.js"),
     Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one/main.js"),
-    Scene("feature-maps", "scenes/feature_maps.html", "scenes/feature_maps.js"),
+    Scene("feature-maps", "scenes/feature_maps.html", "scenes/feature_maps/main.js"),
     Scene("architectures", "scenes/architectures.html", "scenes/architectures.js"),
 )
 SCENES_BY_SLUG = {scene.slug: scene for scene in SCENES}

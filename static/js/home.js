@@ -1,9 +1,9 @@
 // Home page: a small live preview for each scene, drawn from a tiny API call.
 
-import { diverging, inkFor, maxAbs } from "./colour.js";
+import { diverging, inkFor, maxAbs } from "./draw/colour.js";
 import { num, t } from "./i18n.js";
-import { drawSample } from "./scenes/feature_maps_photo.js";
-import { postJson } from "./stream.js";
+import { postJson } from "./kit/stream.js";
+import { drawSample } from "./scenes/shared/samples.js";
 
 function plane(ctx, values, x0, y0, cell, colour, outline = null) {
   values.forEach((line, r) =>

@@ -18,6 +18,7 @@
 //     build(run)                         make the stage (may return a promise)
 //     draw(run, step), narrate(run, step)
 //     hoverText(run, hover)              with it, a hover state and the line that says it
+//     hoverLine: true                    the line alone, for a scene that writes it itself
 //     load(v, signal)                    instead of one stream: load and call install(run, ...)
 //     hook(scene)                        what window.convscope shows (default: scene and run)
 //   }).start();
@@ -47,7 +48,7 @@ export class SteppedScene extends Scene {
       limits: byId("limits"),
       legend: byId("legend"),
     };
-    this.hoverInfo = o.hoverText ? addHoverInfo(this.els.stage) : null;
+    this.hoverInfo = o.hoverText || o.hoverLine ? addHoverInfo(this.els.stage) : null;
     onResizeSettled(() => this.restage().then((done) => done && this.redraw()));
     window.convscope = o.hook
       ? o.hook(this)

@@ -4,13 +4,17 @@
 // The API draws each map over its own min..max: grey level g stands for min + g/255 * (max - min).
 // Every colour here is a function of g alone (a 256-entry table), so recolouring changes no value.
 
-import { diverging } from "../colour.js";
-import { num, t } from "../i18n.js";
+import { crisp, write } from "../../draw/canvas.js";
+import { diverging, inkFor } from "../../draw/colour.js";
+import { el } from "../../draw/dom.js";
+import { COLOUR } from "../../draw/style.js";
+import { num, t } from "../../i18n.js";
 
 export const MARGIN = 10; // CSS pixels around an image, where a field's reach into padding shows
-const BOX = { stroke: "#111827", dash: [5, 3], width: 1.5 };
-const CLIPPED = { stroke: "#c2410c", width: 2.5 };
-const UNIT = { stroke: "#7b2cbf", width: 2.5 };
+const BOX = { stroke: COLOUR.mark, dash: [5, 3], width: 1.5 };
+const CLIPPED = { stroke: COLOUR.clipped, width: 2.5 };
+const UNIT = { stroke: COLOUR.hover, width: 2.5 };
+const MARGIN_FILL = "#eceff4"; // where padding would be, around a picture
 
 function loadImage(url) {
   return new Promise((resolve, reject) => {
@@ -47,12 +51,7 @@ export class PictureView {
     this.overlays = [];
     this.cssW = Math.round(width * scale) + 2 * MARGIN;
     this.cssH = Math.round(height * scale) + 2 * MARGIN;
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.round(this.cssW * dpr);
-    this.canvas.height = Math.round(this.cssH * dpr);
-    this.canvas.style.width = `${this.cssW}px`;
-    this.canvas.style.height = `${this.cssH}px`;
-    this.dpr = dpr;
+    this.dpr = crisp(this.canvas, this.cssW, this.cssH).ratio;
     const at = (e) => {
       const rect = this.canvas.getBoundingClientRect();
       const shrink = rect.width ? this.cssW / rect.width : 1; // CSS may narrow the canvas on a phone
@@ -82,7 +81,7 @@ export class PictureView {
     const ctx = this.canvas.getContext("2d");
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.cssW, this.cssH);
-    ctx.fillStyle = "#eceff4"; // the margin: where padding would be
+    ctx.fillStyle = MARGIN_FILL;
     ctx.fillRect(0, 0, this.cssW, this.cssH);
     if (this.source) {
       ctx.imageSmoothingEnabled = false;
@@ -251,44 +250,22 @@ export class MapView extends PictureView {
 export function kernelCanvas(kernel, caption) {
   const k = kernel.length;
   const cell = k <= 3 ? 32 : k <= 5 ? 14 : Math.max(5, Math.floor(84 / k));
-  const maxAbs = Math.max(1e-12, ...kernel.flat().map(Math.abs));
-  const colour = diverging(maxAbs);
-  const figure = document.createElement("figure");
-  figure.className = "fm-kernel";
-  const cap = document.createElement("figcaption");
-  cap.textContent = caption;
+  const colour = diverging(Math.max(1e-12, ...kernel.flat().map(Math.abs)));
   const canvas = document.createElement("canvas");
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = k * cell * dpr;
-  canvas.height = k * cell * dpr;
-  canvas.style.width = `${k * cell}px`;
-  canvas.style.height = `${k * cell}px`;
+  const { ctx } = crisp(canvas, k * cell, k * cell);
   canvas.setAttribute("role", "img");
-  canvas.setAttribute(
-    "aria-label",
-    t("fm.kernel_aria", {
-      name: caption,
-      k,
-      values: kernel.map((row) => row.map((v) => num(v, 3)).join(" ")).join("; "),
-    }),
-  );
-  const ctx = canvas.getContext("2d");
-  ctx.scale(dpr, dpr);
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
-  ctx.font = "10px system-ui, sans-serif";
-  kernel.forEach((row, r) =>
+  const values = kernel.map((row) => row.map((v) => num(v, 3)).join(" ")).join("; ");
+  canvas.setAttribute("aria-label", t("fm.kernel_aria", { name: caption, k, values }));
+  kernel.forEach((row, r) => {
     row.forEach((v, c) => {
       const fill = colour(v);
       ctx.fillStyle = fill;
       ctx.fillRect(c * cell, r * cell, cell - 1, cell - 1);
-      if (cell >= 30) {
-        const [R, G, B] = parseRgb(fill);
-        ctx.fillStyle = 0.2126 * R + 0.7152 * G + 0.0722 * B < 140 ? "#fff" : "#1d2430";
-        ctx.fillText(num(v, 3), c * cell + cell / 2, r * cell + cell / 2);
-      }
-    }),
-  );
-  figure.append(cap, canvas);
+      if (cell >= 30)
+        write(ctx, num(v, 3), c * cell + cell / 2, r * cell + cell / 2, { size: 10, colour: inkFor(fill) });
+    });
+  });
+  const figure = el("figure", "fm-kernel");
+  figure.append(el("figcaption", "", caption), canvas);
   return figure;
 }

@@ -1,15 +1,15 @@
-// Where /feature-maps gets its picture: four sample images the page draws itself (deterministic:
-// plain shapes on a canvas, no text, no randomness), or the learner's own photo by drag and drop,
-// paste or the file picker. Either way the picture goes to the server as a file, like a photo.
-// An uploaded photo cannot live in a link; it is kept for this tab in sessionStorage, so a reload
-// shows it again.
+// The four sample pictures /feature-maps offers (and the home page previews), drawn by the page
+// itself: deterministic, plain shapes on a canvas, no text, no randomness. A sample goes to the
+// server as a PNG file, like a photo. Their colours are the pictures' own, not the page's.
 export const SAMPLE_W = 256;
 export const SAMPLE_H = 192;
-const STORE_KEY = "convscope.feature-maps.photo";
 
 function poly(ctx, points, fill) {
   ctx.beginPath();
-  points.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+  for (const [i, [x, y]] of points.entries()) {
+    if (i) ctx.lineTo(x, y);
+    else ctx.moveTo(x, y);
+  }
   ctx.closePath();
   ctx.fillStyle = fill;
   ctx.fill();
@@ -45,9 +45,9 @@ const DRAW = {
       ],
       "#2f6f4f",
     );
-    [0, 30, 60, 90].forEach((angle, i) =>
-      rotatedRect(ctx, 160 + i * 22, 138, 8, 58, angle, i % 2 ? "#ffffff" : "#202630"),
-    );
+    for (const [i, angle] of [0, 30, 60, 90].entries()) {
+      rotatedRect(ctx, 160 + i * 22, 138, 8, 58, angle, i % 2 ? "#ffffff" : "#202630");
+    }
   },
   // A checkerboard and stripes in three directions: fine, regular texture for Gabor filters.
   stripes(ctx) {
@@ -153,65 +153,4 @@ export function sampleFile(name) {
     );
   }
   return blobs.get(name);
-}
-
-// ---- the learner's photo, kept for this tab ----
-
-function dataUrlOf(blob) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result);
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(blob);
-  });
-}
-
-/** Keep the photo for this tab: the file itself, or (past the storage quota) the server's
- *  downscaled copy `fallbackUrl`, which gives the same maps. Returns true when something was kept. */
-export async function rememberPhoto(file, fallbackUrl) {
-  const entries = [];
-  try {
-    entries.push({ name: file.name || "photo", url: await dataUrlOf(file) });
-  } catch {
-    /* unreadable: only the fallback */
-  }
-  if (fallbackUrl) entries.push({ name: file.name || "photo", url: fallbackUrl, downscaled: true });
-  for (const entry of entries) {
-    try {
-      window.sessionStorage.setItem(STORE_KEY, JSON.stringify(entry));
-      return true;
-    } catch {
-      /* over the quota or storage disabled: try the smaller copy */
-    }
-  }
-  return false;
-}
-
-/** The photo kept for this tab, as a File, or null. */
-export function recallPhoto() {
-  let entry = null;
-  try {
-    entry = JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "null");
-  } catch {
-    return null;
-  }
-  if (!entry || typeof entry.url !== "string" || !entry.url.startsWith("data:")) return null;
-  // Decoded by hand: the page's CSP allows requests to this site only, not to data: URLs.
-  const [head, body] = entry.url.split(",", 2);
-  const type = /^data:([^;,]*)/.exec(head)?.[1] || "application/octet-stream";
-  const bytes = Uint8Array.from(atob(body || ""), (ch) => ch.charCodeAt(0));
-  return new File([bytes], entry.name || "photo", { type });
-}
-
-/** The image file in a paste or a drop, or null. */
-export function imageFrom(transfer) {
-  if (!transfer) return null;
-  for (const file of transfer.files || []) if (file) return file;
-  for (const item of transfer.items || []) {
-    if (item.kind === "file") {
-      const file = item.getAsFile();
-      if (file) return file;
-    }
-  }
-  return null;
 }
