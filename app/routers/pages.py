@@ -44,7 +44,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("pool", "scenes/pool.html", "scenes/pool/main.js"),
     Scene("backward", "scenes/backward.html", "scenes/backward/main.js"),
     Scene("transposed", "scenes/transposed.html", "scenes/transposed/main.js"),
-    Scene("receptive-field", "scenes/receptive.html", "scenes/receptive.js"),
+    Scene("receptive-field", "scenes/receptive.html", "scenes/receptive/main.js"),
     Scene("batch-norm", "scenes/batch_norm.html", "scenes/batch_norm/main.js"),
     Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one/main.js"),
     Scene("feature-maps", "scenes/feature_maps.html", "scenes/feature_maps/main.js"),

@@ -22,8 +22,10 @@ const LETTERS = { conv: "c", pool: "p", batch_norm: "b" };
 const ACTIVATIONS = { relu: "relu", sig: "sigmoid", tanh: "tanh" };
 const ACTIVATION_TOKENS = { relu: "relu", sigmoid: "sig", tanh: "tanh" };
 const NUMBERED = { k: "kernel_size", n: "count", r: "seed", s: "stride", p: "padding", d: "dilation" };
-const SPELLED = /^(\d{1,4})(?:s(\d{1,4}))?(?:p(\d{1,4}))?(?:d(\d{1,4}))?$/;
-const NUMBER_PART = /^([knrsdp])(\d{1,4})$/;
+// As many digits as each spelling has always taken, so a token either page could not read before
+// still reads as nothing rather than as a clamped number.
+const SPELLED = /^(\d{1,2})(?:s(\d{1,2}))?(?:p(\d{1,2}))?(?:d(\d{1,2}))?$/;
+const NUMBER_PART = { conv: /^([knrsdp])(\d{1,4})$/, pool: /^([knrsdp])(\d{1,2})$/, batch_norm: /^$/ };
 
 /** The geometry after a type letter ("3s2p1"), complete with its defaults, or null. */
 function spelled(type, text) {
@@ -36,7 +38,7 @@ function spelled(type, text) {
 
 /** What one "."-part of a token sets. */
 function readPart(layer, part) {
-  const m = NUMBER_PART.exec(part);
+  const m = NUMBER_PART[layer.type].exec(part);
   if (m) layer[NUMBERED[m[1]]] = Number(m[2]);
   else if (part === "same" || part === "valid") layer.padding = part;
   else if (part === "ceil") layer.ceil_mode = true;

@@ -1,7 +1,10 @@
-// /receptive-field's settings: the table of controls, the compact layer list of the URL
-// ("c3s1p1_c3s1p1_p2s2": type, kernel, stride, padding, dilation), and the limits that keep the
-// stack possible. Only shape arithmetic lives here (which sizes exist, for the layout and the
-// limits); every field, jump and box the page shows comes from POST /api/receptive-field.
+// /receptive-field's settings: the table of controls, the layer stack of the URL (read and written
+// by the shared codec, shared/layer_stack.js, geometry spelled out: "c3s1p1_c3s1p1_p2s2p0"), and
+// the limits that keep the stack possible. Only shape arithmetic lives here (which sizes exist;
+// see shapes.js); every field, jump and box the page shows comes from POST /api/receptive-field.
+import { convOutputSize, poolOutputSize, sizeOr } from "../../shapes.js";
+import { formatStack, parseStack } from "../shared/layer_stack.js";
+
 export const MAX_LAYERS = 6;
 export const MAX_KERNEL = 7;
 export const MAX_STRIDE = 4;
@@ -16,33 +19,34 @@ export const TABLE = [
   { name: "c", type: "int", default: 64, min: 1, max: 2048, label: "rf.ctl.c", group: "rf_compare" },
 ];
 
-const TOKEN = /^([cp])(\d{1,2})(?:s(\d{1,2}))?(?:p(\d{1,2}))?(?:d(\d{1,2}))?$/;
 const clamp = (value, lo, hi) => Math.max(lo, Math.min(hi, value));
 
-/** "c3s1p1_p2s2" (commas accepted too) -> [{type, k, s, p, d}], each value clamped to the controls' range. */
-export function parseLayers(text) {
-  const layers = [];
-  for (const token of String(text || "").split(/[_,\s]+/)) {
-    const m = TOKEN.exec(token.trim().toLowerCase());
-    if (!m) continue;
-    const type = m[1] === "c" ? "conv" : "pool";
-    const k = clamp(Number(m[2]), 1, MAX_KERNEL);
-    const s = clamp(m[3] === undefined ? (type === "pool" ? k : 1) : Number(m[3]), 1, MAX_STRIDE);
-    const p = clamp(Number(m[4] || 0), 0, type === "pool" ? Math.floor(k / 2) : MAX_PADDING);
-    const d = clamp(Number(m[5] || 1), 1, MAX_DILATION);
-    layers.push({ type, k, s, p, d });
-  }
-  return layers.slice(0, MAX_LAYERS);
+/** A new layer of `type` with its usual settings. */
+export const newLayer = (type) =>
+  type === "pool"
+    ? { type: "pool", kernel_size: 2, stride: 2, padding: 0, dilation: 1 }
+    : { type: "conv", kernel_size: 3, stride: 1, padding: 1, dilation: 1 };
+
+/** A layer as the codec read it -> a conv or pool layer within the controls' ranges (else null). */
+function fromToken(read) {
+  if (read.type !== "conv" && read.type !== "pool") return null;
+  const pool = read.type === "pool";
+  const k = clamp(read.kernel_size ?? (pool ? 2 : 3), 1, MAX_KERNEL);
+  const stride = clamp(read.stride ?? (pool ? k : 1), 1, MAX_STRIDE);
+  const padding = clamp(typeof read.padding === "number" ? read.padding : 0, 0, pool ? Math.floor(k / 2) : MAX_PADDING);
+  const dilation = clamp(read.dilation ?? 1, 1, MAX_DILATION);
+  return { type: read.type, kernel_size: k, stride, padding, dilation };
 }
 
-export function formatLayers(layers) {
-  return layers.map((l) => `${l.type === "conv" ? "c" : "p"}${l.k}s${l.s}p${l.p}${l.d > 1 ? `d${l.d}` : ""}`).join("_");
-}
+/** "c3s1p1_p2s2" (commas accepted too) -> layers, each value clamped to the controls' range. */
+export const parseLayers = (text) => parseStack(text).map(fromToken).filter(Boolean).slice(0, MAX_LAYERS);
+
+export const formatLayers = (layers) => formatStack(layers, { spell: true });
 
 /** Side of a layer's output (PyTorch's floor rule), or 0 when the window no longer fits. */
 export function outSize(n, l) {
-  const span = n + 2 * l.p - l.d * (l.k - 1) - 1;
-  return span < 0 ? 0 : Math.floor(span / l.s) + 1;
+  const compute = l.type === "pool" ? poolOutputSize : convOutputSize;
+  return sizeOr(0, compute, n, l.kernel_size, l.stride, l.padding, l.dilation);
 }
 
 /** The stack as it can be run on an input of side `size`: a layer whose window does not fit is
@@ -56,7 +60,7 @@ export function possibleLayers(size, text) {
     kept.push(layer);
     n = next;
   }
-  return kept.length ? kept : [{ type: "conv", k: Math.min(3, size), s: 1, p: 0, d: 1 }];
+  return kept.length ? kept : [{ type: "conv", kernel_size: Math.min(3, size), stride: 1, padding: 0, dilation: 1 }];
 }
 
 /** Output sides of every layer, input first. */
@@ -88,16 +92,7 @@ export function constrain(v) {
 
 /** The request for the stack, with one unit (and its effective field) or none. */
 export function requestBody(v, unit = null) {
-  const body = {
-    input_size: v.size,
-    layers: possibleLayers(v.size, v.layers).map((l) => ({
-      type: l.type,
-      kernel_size: l.k,
-      stride: l.s,
-      padding: l.p,
-      dilation: l.d,
-    })),
-  };
+  const body = { input_size: v.size, layers: possibleLayers(v.size, v.layers) };
   if (unit) Object.assign(body, { unit, effective: true });
   return body;
 }
