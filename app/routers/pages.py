@@ -48,7 +48,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("batch-norm", "scenes/batch_norm.html", "scenes/batch_norm/main.js"),
     Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one/main.js"),
     Scene("feature-maps", "scenes/feature_maps.html", "scenes/feature_maps/main.js"),
-    Scene("architectures", "scenes/architectures.html", "scenes/architectures.js"),
+    Scene("architectures", "scenes/architectures.html", "scenes/architectures/main.js"),
 )
 SCENES_BY_SLUG = {scene.slug: scene for scene in SCENES}
 

@@ -29,6 +29,13 @@ export async function errorMessage(response) {
   }
 }
 
+/** GET JSON, throw ApiError with the server's message on 4xx/5xx. */
+export async function getJson(url, { signal } = {}) {
+  const response = await fetch(url, { headers: { Accept: "application/json" }, signal });
+  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
+  return response.json();
+}
+
 /** POST JSON, return JSON, throw ApiError with the server's message on 4xx/5xx. */
 export async function postJson(url, body, { signal } = {}) {
   const response = await fetch(url, {
