@@ -3,7 +3,7 @@ import { write } from "./draw/canvas.js";
 import { diverging, inkFor, maxAbs } from "./draw/colour.js";
 import { COLOUR } from "./draw/style.js";
 import { num, t } from "./i18n.js";
-import { getJson, postJson } from "./kit/stream.js";
+import { getJson, postJson, request } from "./kit/stream.js";
 import { drawSample } from "./scenes/shared/samples.js";
 
 const SWITCH = "#6d28d9"; // a max-pool switch on the small preview
@@ -178,9 +178,7 @@ const PREVIEWS = {
     const form = new FormData();
     form.append("image", blob, "shapes.png");
     form.append("layers", JSON.stringify([{ type: "conv", bank: "sobel", activation: "relu" }]));
-    const response = await fetch("/api/feature-maps", { method: "POST", body: form });
-    if (!response.ok) throw new Error(response.statusText);
-    const result = await response.json();
+    const result = await (await request("/api/feature-maps", { method: "POST", body: form })).json();
     const urls = [result.input.png, ...result.layers[0].maps.map((m) => m.png)];
     const load = (src) =>
       new Promise((resolve, reject) =>

@@ -29,23 +29,28 @@ export async function errorMessage(response) {
   }
 }
 
+/** fetch(url, init), throwing ApiError with the server's message on 4xx/5xx. */
+export async function request(url, init) {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
+  return response;
+}
+
+const sendJson = (body, accept, signal) => ({
+  method: "POST",
+  headers: { "Content-Type": "application/json", Accept: accept },
+  body: JSON.stringify(body),
+  signal,
+});
+
 /** GET JSON, throw ApiError with the server's message on 4xx/5xx. */
 export async function getJson(url, { signal } = {}) {
-  const response = await fetch(url, { headers: { Accept: "application/json" }, signal });
-  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
-  return response.json();
+  return (await request(url, { headers: { Accept: "application/json" }, signal })).json();
 }
 
 /** POST JSON, return JSON, throw ApiError with the server's message on 4xx/5xx. */
 export async function postJson(url, body, { signal } = {}) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify(body),
-    signal,
-  });
-  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
-  return response.json();
+  return (await request(url, sendJson(body, "application/json", signal))).json();
 }
 
 /**
@@ -57,13 +62,7 @@ export async function streamFrames(
   body,
   { onHeader = () => {}, onFrames = () => {}, onResult = () => {}, signal } = {},
 ) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
-    body: JSON.stringify(body),
-    signal,
-  });
-  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
+  const response = await request(url, sendJson(body, "application/x-ndjson", signal));
   const frames = [];
   let header = null;
   let result = null;

@@ -5,6 +5,7 @@
 import { t } from "../../i18n.js";
 import { SteppedScene } from "../../kit/stepped.js";
 import { getJson } from "../../kit/stream.js";
+import { rowsFor } from "../../urlstate.js";
 import { drawBars, drawField, fmt } from "./charts.js";
 
 export const NETWORKS = ["lenet5", "alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "se_resnet50"];
@@ -12,34 +13,13 @@ const SIZES = ["default", 32, 64, 96, 128, 160, 192, 224, 256, 320, 384, 448, 51
 // The smallest input each network can walk (every layer keeps at least one row and column).
 const MIN_SIZE = { lenet5: 16, alexnet: 63, vgg16: 32, googlenet: 31, resnet18: 8, resnet50: 8, se_resnet50: 8 };
 
+const { choice } = rowsFor("arch.ctl");
+const sizeLabel = (c) => (c === "default" ? t("arch.size_default") : `${c}×${c}`);
+
 const TABLE = [
-  {
-    name: "net",
-    type: "choice",
-    choices: NETWORKS,
-    default: "vgg16",
-    label: "arch.ctl.net",
-    group: "arch",
-    choiceLabel: (c) => t(`arch.net.${c}`),
-  },
-  {
-    name: "size",
-    type: "choice",
-    choices: SIZES,
-    default: "default",
-    label: "arch.ctl.size",
-    group: "arch",
-    choiceLabel: (c) => (c === "default" ? t("arch.size_default") : `${c}×${c}`),
-  },
-  {
-    name: "view",
-    type: "choice",
-    choices: ["all", "weighted", "blocks"],
-    default: "all",
-    label: "arch.ctl.view",
-    group: "arch",
-    choiceLabel: (c) => t(`arch.view.${c}`),
-  },
+  choice("net", "arch", NETWORKS, "vgg16", (c) => t(`arch.net.${c}`)),
+  choice("size", "arch", SIZES, "default", sizeLabel),
+  choice("view", "arch", ["all", "weighted", "blocks"], "all", (c) => t(`arch.view.${c}`)),
 ];
 
 function constrain(v) {

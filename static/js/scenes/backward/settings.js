@@ -4,24 +4,19 @@
 import { t } from "../../i18n.js";
 import { seeded } from "../../kit/frames.js";
 import { config } from "../../kit/scene.js";
+import { rowsFor } from "../../urlstate.js";
 import { CONV_ROWS, convLimits, convRequest, outSize, pads, sizeLimit } from "../shared/conv_settings.js";
 
 const G_KINDS = ["int", "sign", "ones"];
 const MAX_STREAM_WORK = 1_000_000;
 const SKIP = ["bias", "act", "edits", "zoom"];
 
+const { int, choice } = rowsFor("bw.ctl");
+
 export const TABLE = [
   ...CONV_ROWS.filter((row) => !SKIP.includes(row.name)),
-  {
-    name: "gkind",
-    type: "choice",
-    choices: G_KINDS,
-    default: "int",
-    label: "bw.ctl.gkind",
-    group: "grad",
-    choiceLabel: (c) => t(`bw.gkind.${c}`),
-  },
-  { name: "gseed", type: "int", default: 4, min: 0, max: 99999, label: "bw.ctl.gseed", group: "grad" },
+  choice("gkind", "grad", G_KINDS, "int", (c) => t(`bw.gkind.${c}`)),
+  int("gseed", "grad", 4, 0, 99999),
   ...CONV_ROWS.filter((row) => row.name === "zoom"),
 ];
 

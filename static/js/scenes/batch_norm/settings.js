@@ -3,56 +3,29 @@
 // which frame a step shows), never the normalisation itself.
 import { parseNumber, t } from "../../i18n.js";
 import { seeded } from "../../kit/frames.js";
+import { rowsFor } from "../../urlstate.js";
 
 const X_KINDS = ["digits", "int", "floats"];
 export const MAX_STEPS = 20;
 const MAX_AFFINE = 100;
 
+const { int, choice } = rowsFor("bn.ctl");
+const text = (name, def) => ({ name, type: "text", default: def, label: `bn.ctl.${name}`, group: "bn" });
+
 export const TABLE = [
-  { name: "n", type: "int", default: 4, min: 2, max: 8, label: "bn.ctl.n", group: "batch" },
-  { name: "c", type: "int", default: 2, min: 1, max: 4, label: "bn.ctl.c", group: "batch" },
-  { name: "h", type: "int", default: 3, min: 2, max: 6, label: "bn.ctl.h", group: "batch" },
-  { name: "w", type: "int", default: 3, min: 2, max: 6, label: "bn.ctl.w", group: "batch" },
-  {
-    name: "xkind",
-    type: "choice",
-    choices: X_KINDS,
-    default: "digits",
-    label: "bn.ctl.xkind",
-    group: "batch",
-    choiceLabel: (c) => t(`kind.${c}`),
-  },
-  { name: "seed", type: "int", default: 1, min: 0, max: 99999, label: "bn.ctl.seed", group: "batch" },
-  {
-    name: "mode",
-    type: "choice",
-    choices: ["train", "eval"],
-    default: "train",
-    label: "bn.ctl.mode",
-    group: "bn",
-    choiceLabel: (c) => t(`bn.mode.${c}`),
-  },
-  { name: "gamma", type: "text", default: "1", label: "bn.ctl.gamma", group: "bn" },
-  { name: "beta", type: "text", default: "0", label: "bn.ctl.beta", group: "bn" },
-  {
-    name: "eps",
-    type: "choice",
-    choices: [0.00001, 0.001, 0.1, 1],
-    default: 0.00001,
-    label: "bn.ctl.eps",
-    group: "bn",
-    choiceLabel: (c) => (c < 0.001 ? "10⁻⁵" : String(c)),
-  },
-  {
-    name: "mom",
-    type: "choice",
-    choices: [0.01, 0.1, 0.2, 0.5, 0.9, 1],
-    default: 0.1,
-    label: "bn.ctl.mom",
-    group: "running",
-  },
-  { name: "steps", type: "int", default: 5, min: 1, max: MAX_STEPS, label: "bn.ctl.steps", group: "running" },
-  { name: "at", type: "int", default: 1, min: 1, max: MAX_STEPS, label: "bn.ctl.at", group: "running" },
+  int("n", "batch", 4, 2, 8),
+  int("c", "batch", 2, 1, 4),
+  int("h", "batch", 3, 2, 6),
+  int("w", "batch", 3, 2, 6),
+  choice("xkind", "batch", X_KINDS, "digits", (c) => t(`kind.${c}`)),
+  int("seed", "batch", 1, 0, 99999),
+  choice("mode", "bn", ["train", "eval"], "train", (c) => t(`bn.mode.${c}`)),
+  text("gamma", "1"),
+  text("beta", "0"),
+  choice("eps", "bn", [0.00001, 0.001, 0.1, 1], 0.00001, (c) => (c < 0.001 ? "10⁻⁵" : String(c))),
+  choice("mom", "running", [0.01, 0.1, 0.2, 0.5, 0.9, 1], 0.1),
+  int("steps", "running", 5, 1, MAX_STEPS),
+  int("at", "running", 1, 1, MAX_STEPS),
 ];
 
 /**

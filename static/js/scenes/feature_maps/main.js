@@ -5,7 +5,7 @@
 import { el, paragraphs } from "../../draw/dom.js";
 import { num, t } from "../../i18n.js";
 import { SteppedScene } from "../../kit/stepped.js";
-import { ApiError, errorMessage, postJson } from "../../kit/stream.js";
+import { postJson, request } from "../../kit/stream.js";
 import { sampleFile } from "../shared/samples.js";
 import { readable } from "../shared/size_formula.js";
 import { layerEditor } from "./editor.js";
@@ -40,9 +40,7 @@ async function postImage(file, v, signal) {
   form.append("layers", JSON.stringify(apiLayers(parseLayers(v.layers))));
   if (v.gray) form.append("grayscale", "true");
   const headers = { Accept: "application/json" };
-  const response = await fetch("/api/feature-maps", { method: "POST", body: form, signal, headers });
-  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
-  return response.json();
+  return (await request("/api/feature-maps", { method: "POST", body: form, signal, headers })).json();
 }
 
 /** The unit whose field each step shows: the clicked one on its layer, else the map's centre. */

@@ -3,6 +3,7 @@
 // layer possible. Only which settings exist lives here; every shape, value and box comes from the API.
 import { t } from "../../i18n.js";
 import { config } from "../../kit/scene.js";
+import { rowsFor } from "../../urlstate.js";
 import { formatStack, parseStack } from "../shared/layer_stack.js";
 
 export const BANKS = [
@@ -17,20 +18,14 @@ export const MAX_LAYERS = Number(config.maxLayers) || 8;
 export const KERNEL_SIZES = [1, 3, 5, 7, 9, 11, 13, 15];
 export const DEFAULT_LAYERS = "c.sobel.relu_p.max";
 
+const { choice, bool } = rowsFor("fm.ctl");
+
 export const TABLE = [
   { name: "src", type: "choice", choices: [...SAMPLES, "upload"], default: "shapes", hidden: true },
   { name: "layers", type: "text", default: DEFAULT_LAYERS, hidden: true },
   { name: "unit", type: "text", default: "", hidden: true },
-  { name: "gray", type: "bool", default: false, label: "fm.ctl.gray", group: "fm_view" },
-  {
-    name: "scale",
-    type: "choice",
-    choices: ["map", "layer", "grey"],
-    default: "map",
-    label: "fm.ctl.scale",
-    group: "fm_view",
-    choiceLabel: (c) => t(`fm.scale.${c}`),
-  },
+  bool("gray", "fm_view", false),
+  choice("scale", "fm_view", ["map", "layer", "grey"], "map", (c) => t(`fm.scale.${c}`)),
 ];
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));

@@ -2,72 +2,42 @@
 // and the inception and bottleneck calculators), the limits between them, and the requests they
 // describe. No arithmetic on values lives here: the frames and the counts come from the API.
 import { t } from "../../i18n.js";
+import { rowsFor } from "../../urlstate.js";
 
 export const MAX_SIDE = 6;
 export const MAX_MIX_CHANNELS = 8;
 const MAX_CALC_SIDE = 512;
 const MAX_CALC_CHANNELS = 4096;
 
-const calc = (name, def, label, group, max = MAX_CALC_CHANNELS) => ({
-  name,
-  type: "int",
-  default: def,
-  min: 1,
-  max,
-  label,
-  group,
-});
+const { int, choice, bool } = rowsFor("obo.ctl");
+const calc = (name, def, group, max = MAX_CALC_CHANNELS) => int(name, group, def, 1, max);
 
 export const TABLE = [
   // channel mixing
-  { name: "size", type: "int", default: 3, min: 1, max: MAX_SIDE, label: "obo.ctl.size", group: "obo_input" },
-  { name: "cin", type: "int", default: 4, min: 1, max: MAX_MIX_CHANNELS, label: "obo.ctl.cin", group: "obo_input" },
-  { name: "seed", type: "int", default: 1, min: 0, max: 99999, label: "obo.ctl.seed", group: "obo_input" },
-  { name: "cout", type: "int", default: 2, min: 1, max: MAX_MIX_CHANNELS, label: "obo.ctl.cout", group: "obo_kernel" },
-  { name: "bias", type: "bool", default: false, label: "obo.ctl.bias", group: "obo_kernel" },
-  {
-    name: "act",
-    type: "choice",
-    choices: ["none", "relu"],
-    default: "relu",
-    label: "obo.ctl.act",
-    group: "obo_kernel",
-    choiceLabel: (c) => t(`act.${c}`),
-  },
-  {
-    name: "by",
-    type: "choice",
-    choices: ["pixel", "value"],
-    default: "pixel",
-    label: "obo.ctl.by",
-    group: "obo_kernel",
-    choiceLabel: (c) => t(`obo.by.${c}`),
-  },
+  int("size", "obo_input", 3, 1, MAX_SIDE),
+  int("cin", "obo_input", 4, 1, MAX_MIX_CHANNELS),
+  int("seed", "obo_input", 1, 0, 99999),
+  int("cout", "obo_kernel", 2, 1, MAX_MIX_CHANNELS),
+  bool("bias", "obo_kernel", false),
+  choice("act", "obo_kernel", ["none", "relu"], "relu", (c) => t(`act.${c}`)),
+  choice("by", "obo_kernel", ["pixel", "value"], "pixel", (c) => t(`obo.by.${c}`)),
   // the inception calculator (its controls are moved next to the branches they count)
-  calc("h", 28, "obo.ctl.h", "obo_calc", MAX_CALC_SIDE),
-  calc("w", 28, "obo.ctl.w", "obo_calc", MAX_CALC_SIDE),
-  calc("c", 192, "obo.ctl.c", "obo_calc"),
-  { name: "reduce", type: "bool", default: true, label: "obo.ctl.reduce", group: "obo_calc" },
-  { name: "proj", type: "bool", default: true, label: "obo.ctl.proj", group: "obo_calc" },
-  {
-    name: "k5",
-    type: "choice",
-    choices: [5, 3],
-    default: 5,
-    label: "obo.ctl.k5",
-    group: "obo_calc",
-    choiceLabel: (c) => t(`obo.k5.${c}`),
-  },
-  calc("b1", 64, "obo.ctl.b1", "obo_branches"),
-  calc("b3r", 96, "obo.ctl.b3r", "obo_branches"),
-  calc("b3", 128, "obo.ctl.b3", "obo_branches"),
-  calc("b5r", 16, "obo.ctl.b5r", "obo_branches"),
-  calc("b5", 32, "obo.ctl.b5", "obo_branches"),
-  calc("bp", 32, "obo.ctl.bp", "obo_branches"),
+  calc("h", 28, "obo_calc", MAX_CALC_SIDE),
+  calc("w", 28, "obo_calc", MAX_CALC_SIDE),
+  calc("c", 192, "obo_calc"),
+  bool("reduce", "obo_calc", true),
+  bool("proj", "obo_calc", true),
+  choice("k5", "obo_calc", [5, 3], 5, (c) => t(`obo.k5.${c}`)),
+  calc("b1", 64, "obo_branches"),
+  calc("b3r", 96, "obo_branches"),
+  calc("b3", 128, "obo_branches"),
+  calc("b5r", 16, "obo_branches"),
+  calc("b5", 32, "obo_branches"),
+  calc("bp", 32, "obo_branches"),
   // the bottleneck comparison
-  calc("rs", 56, "obo.ctl.rs", "obo_neck", MAX_CALC_SIDE),
-  calc("rc", 256, "obo.ctl.rc", "obo_neck"),
-  calc("rb", 64, "obo.ctl.rb", "obo_neck"),
+  calc("rs", 56, "obo_neck", MAX_CALC_SIDE),
+  calc("rc", 256, "obo_neck"),
+  calc("rb", 64, "obo_neck"),
 ];
 
 /** The reductions and the projection are counted only when switched on: their counts wait, greyed. */

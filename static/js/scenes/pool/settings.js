@@ -4,75 +4,30 @@
 import { t } from "../../i18n.js";
 import { seeded } from "../../kit/frames.js";
 import { poolOutputSize, sizeOr } from "../../shapes.js";
+import { rowsFor } from "../../urlstate.js";
 
 const X_KINDS = ["digits", "int", "binary", "floats", "one"];
 const MAX_KERNEL = 6;
 const MAX_STEP = 4;
 const ONE_SIZE = 16;
 
+const { int, choice, bool } = rowsFor("pool.ctl");
+
 export const TABLE = [
-  {
-    name: "mode",
-    type: "choice",
-    choices: ["max", "avg"],
-    default: "max",
-    label: "pool.ctl.mode",
-    group: "pool",
-    choiceLabel: (c) => t(`pool.mode.${c}`),
-  },
-  {
-    name: "dir",
-    type: "choice",
-    choices: ["forward", "backward"],
-    default: "forward",
-    label: "pool.ctl.dir",
-    group: "pool",
-    choiceLabel: (c) => t(`pool.dir.${c}`),
-  },
-  { name: "size", type: "int", default: 6, min: 2, max: 32, label: "pool.ctl.size", group: "input" },
-  { name: "cin", type: "int", default: 1, min: 1, max: 3, label: "pool.ctl.cin", group: "input" },
-  {
-    name: "xkind",
-    type: "choice",
-    choices: X_KINDS,
-    default: "digits",
-    label: "pool.ctl.xkind",
-    group: "input",
-    choiceLabel: (c) => (c === "one" ? t("pool.kind.one") : t(`kind.${c}`)),
-  },
-  { name: "seed", type: "int", default: 1, min: 0, max: 99999, label: "pool.ctl.seed", group: "input" },
-  { name: "k", type: "int", default: 2, min: 1, max: MAX_KERNEL, label: "pool.ctl.k", group: "window" },
-  {
-    name: "stride",
-    type: "choice",
-    choices: ["k", 1, 2, 3, 4],
-    default: "k",
-    label: "pool.ctl.stride",
-    group: "window",
-    choiceLabel: (c) => (c === "k" ? t("pool.stride_k") : String(c)),
-  },
-  { name: "p", type: "int", default: 0, min: 0, max: 3, label: "pool.ctl.p", group: "window" },
-  { name: "dil", type: "int", default: 1, min: 1, max: MAX_STEP, label: "pool.ctl.dil", group: "window" },
-  { name: "ceil", type: "bool", default: false, label: "pool.ctl.ceil", group: "window" },
-  { name: "cip", type: "bool", default: true, label: "pool.ctl.cip", group: "window" },
-  {
-    name: "shift",
-    type: "choice",
-    choices: ["none", "right", "down"],
-    default: "none",
-    label: "pool.ctl.shift",
-    group: "compare",
-    choiceLabel: (c) => t(`pool.shift.${c}`),
-  },
-  {
-    name: "zoom",
-    type: "choice",
-    choices: [1, 2, 4],
-    default: 1,
-    label: "pool.ctl.zoom",
-    group: "compare",
-    choiceLabel: (c) => `×${c}`,
-  },
+  choice("mode", "pool", ["max", "avg"], "max", (c) => t(`pool.mode.${c}`)),
+  choice("dir", "pool", ["forward", "backward"], "forward", (c) => t(`pool.dir.${c}`)),
+  int("size", "input", 6, 2, 32),
+  int("cin", "input", 1, 1, 3),
+  choice("xkind", "input", X_KINDS, "digits", (c) => (c === "one" ? t("pool.kind.one") : t(`kind.${c}`))),
+  int("seed", "input", 1, 0, 99999),
+  int("k", "window", 2, 1, MAX_KERNEL),
+  choice("stride", "window", ["k", 1, 2, 3, 4], "k", (c) => (c === "k" ? t("pool.stride_k") : String(c))),
+  int("p", "window", 0, 0, 3),
+  int("dil", "window", 1, 1, MAX_STEP),
+  bool("ceil", "window", false),
+  bool("cip", "window", true),
+  choice("shift", "compare", ["none", "right", "down"], "none", (c) => t(`pool.shift.${c}`)),
+  choice("zoom", "compare", [1, 2, 4], 1, (c) => `×${c}`),
 ];
 
 /** The stride the windows move by ("k": as far as the kernel is wide, PyTorch's default). */
@@ -118,33 +73,10 @@ export function digitOne() {
 }
 
 /** The presets that reproduce the course notes' example: one shift keeps the map, one changes it. */
+const ONE_EXAMPLE = { xkind: "one", size: ONE_SIZE, cin: 1, k: 2, stride: "k", p: 0, dil: 1, ceil: false };
 export const PRESETS = {
-  keeps: {
-    xkind: "one",
-    size: ONE_SIZE,
-    cin: 1,
-    k: 2,
-    stride: "k",
-    p: 0,
-    dil: 1,
-    ceil: false,
-    mode: "max",
-    dir: "forward",
-    shift: "right",
-  },
-  changes: {
-    xkind: "one",
-    size: ONE_SIZE,
-    cin: 1,
-    k: 2,
-    stride: "k",
-    p: 0,
-    dil: 1,
-    ceil: false,
-    mode: "max",
-    dir: "forward",
-    shift: "down",
-  },
+  keeps: { ...ONE_EXAMPLE, mode: "max", dir: "forward", shift: "right" },
+  changes: { ...ONE_EXAMPLE, mode: "max", dir: "forward", shift: "down" },
 };
 
 /** The input moved one pixel right or down; the row or column that comes in holds 0. */

@@ -3,6 +3,7 @@
 // the limits that keep the stack possible. Only shape arithmetic lives here (which sizes exist;
 // see shapes.js); every field, jump and box the page shows comes from POST /api/receptive-field.
 import { convOutputSize, poolOutputSize, sizeOr } from "../../shapes.js";
+import { rowsFor } from "../../urlstate.js";
 import { formatStack, parseStack } from "../shared/layer_stack.js";
 
 export const MAX_LAYERS = 6;
@@ -12,11 +13,13 @@ export const MAX_DILATION = 3;
 export const MAX_PADDING = 3;
 export const DEFAULT_LAYERS = "c3s1p1_c3s1p1_p2s2";
 
+const { int } = rowsFor("rf.ctl");
+
 export const TABLE = [
-  { name: "size", type: "int", default: 16, min: 4, max: 64, label: "rf.ctl.size", group: "input" },
+  int("size", "input", 16, 4, 64),
   { name: "layers", type: "text", default: DEFAULT_LAYERS, hidden: true },
   { name: "unit", type: "text", default: "", hidden: true },
-  { name: "c", type: "int", default: 64, min: 1, max: 2048, label: "rf.ctl.c", group: "rf_compare" },
+  int("c", "rf_compare", 64, 1, 2048),
 ];
 
 const clamp = (value, lo, hi) => Math.max(lo, Math.min(hi, value));

@@ -5,6 +5,7 @@
 import { t } from "../../i18n.js";
 import { seeded } from "../../kit/frames.js";
 import { convOutputSize, samePadding, sizeOr } from "../../shapes.js";
+import { rowsFor } from "../../urlstate.js";
 
 const X_KINDS = ["binary", "int", "digits", "floats"];
 export const W_KINDS = [
@@ -17,33 +18,25 @@ const MAX_KERNEL = 11;
 const MAX_PAD = 10;
 const MAX_STEP = 5;
 const kindLabel = (c) => t(`kind.${c}`);
-const row = (name, type, group, more) => ({ name, type, label: `conv.ctl.${name}`, group, ...more });
+const { int, choice, bool } = rowsFor("conv.ctl");
 
 export const CONV_ROWS = [
-  row("size", "int", "input", { default: 5, min: 1, max: 64 }),
-  row("cin", "int", "input", { default: 1, min: 1, max: 4 }),
-  row("xkind", "choice", "input", { choices: X_KINDS, default: "binary", choiceLabel: kindLabel }),
-  row("seed", "int", "input", { default: 1, min: 0, max: 99999 }),
-  row("k", "int", "kernel", { default: 3, min: 1, max: MAX_KERNEL }),
-  row("cout", "int", "kernel", { default: 1, min: 1, max: 4 }),
-  row("wkind", "choice", "kernel", { choices: W_KINDS, default: "sign", choiceLabel: kindLabel }),
-  row("groups", "choice", "kernel", { choices: [1, 2, 3, 4], default: 1 }),
-  row("bias", "bool", "kernel", { default: true }),
-  row("pad", "choice", "slide", {
-    choices: ["number", "valid", "same", "full"],
-    default: "number",
-    choiceLabel: (c) => t(`pad.${c}`),
-  }),
-  row("p", "int", "slide", { default: 0, min: 0, max: MAX_PAD }),
-  row("pmode", "choice", "slide", { choices: PAD_MODES, default: "zeros", choiceLabel: (c) => t(`pmode.${c}`) }),
-  row("stride", "int", "slide", { default: 1, min: 1, max: MAX_STEP }),
-  row("dil", "int", "slide", { default: 1, min: 1, max: MAX_STEP }),
-  row("act", "choice", "slide", {
-    choices: ["none", "relu", "sigmoid", "tanh"],
-    default: "relu",
-    choiceLabel: (c) => t(`act.${c}`),
-  }),
-  row("zoom", "choice", "view", { choices: [1, 2, 4], default: 1, choiceLabel: (c) => `×${c}` }),
+  int("size", "input", 5, 1, 64),
+  int("cin", "input", 1, 1, 4),
+  choice("xkind", "input", X_KINDS, "binary", kindLabel),
+  int("seed", "input", 1, 0, 99999),
+  int("k", "kernel", 3, 1, MAX_KERNEL),
+  int("cout", "kernel", 1, 1, 4),
+  choice("wkind", "kernel", W_KINDS, "sign", kindLabel),
+  choice("groups", "kernel", [1, 2, 3, 4], 1),
+  bool("bias", "kernel", true),
+  choice("pad", "slide", ["number", "valid", "same", "full"], "number", (c) => t(`pad.${c}`)),
+  int("p", "slide", 0, 0, MAX_PAD),
+  choice("pmode", "slide", PAD_MODES, "zeros", (c) => t(`pmode.${c}`)),
+  int("stride", "slide", 1, 1, MAX_STEP),
+  int("dil", "slide", 1, 1, MAX_STEP),
+  choice("act", "slide", ["none", "relu", "sigmoid", "tanh"], "relu", (c) => t(`act.${c}`)),
+  choice("zoom", "view", [1, 2, 4], 1, (c) => `×${c}`),
   { name: "edits", type: "text", default: "", hidden: true },
 ];
 

@@ -6,6 +6,7 @@ import { t } from "../../i18n.js";
 import { seeded, unbatch } from "../../kit/frames.js";
 import { config } from "../../kit/scene.js";
 import { convOutputSize, convTransposeOutputSize, sizeOr } from "../../shapes.js";
+import { rowsFor } from "../../urlstate.js";
 import { convRow, groupsLimit, seededBias, sizeLimit } from "../shared/conv_settings.js";
 
 const MAX_OUT = 40; // output rows or columns: beyond this the grids stop being readable
@@ -26,7 +27,7 @@ export const TABLE = [
   convRow("p", { default: 1 }),
   convRow("stride", { default: 2, max: 4 }),
   convRow("dil", { max: 3 }),
-  { name: "op", type: "int", default: 1, min: 0, max: MAX_OP, label: "tr.ctl.op", group: "slide" },
+  rowsFor("tr.ctl").int("op", "slide", 1, 0, MAX_OP),
   convRow("zoom"),
 ];
 
