@@ -37,86 +37,72 @@ function prepare(canvas) {
 }
 
 /**
- * Planes and the operator signs between them, left to right on the preview's middle line:
- * each item a plane (see plane()) or [sign, x] ("⊛", "=", "→").
+ * Planes and the operator signs between them on the preview's middle line: plane i at (x[i], y[i])
+ * with its top-left frame[i] x frame[i] block framed (0: none), each sign at its x.
  */
-function equation(canvas, items) {
+function equation(canvas, { cell, x, y, frame, signs }, planes) {
   const ctx = prepare(canvas);
-  for (const item of items) {
-    if (Array.isArray(item)) write(ctx, item[0], item[1], 70, { size: 16 });
-    else plane(ctx, item);
-  }
+  planes.forEach((values, i) => {
+    plane(ctx, { values, x: x[i], y: y[i], cell, outline: frame[i] ? [0, 0, frame[i]] : null });
+  });
+  for (const [text, at] of Object.entries(signs)) write(ctx, text, at, 70, { size: 16 });
   return ctx;
 }
 
-const PREVIEWS = {
-  async conv(canvas) {
-    const result = await postJson("/api/conv2d", {
-      input: { shape: [1, 5, 5], kind: "integers", seed: 1, low: 0, high: 1 },
-      weight: { shape: [1, 1, 3, 3], kind: "integers", seed: 2, low: -1, high: 1 },
-      activation: "none",
-    });
-    // input (5x5) ⊛ kernel (3x3) = output (3x3), cells of 20px on a 280x140 canvas
-    equation(canvas, [
-      { values: result.inputs.input[0], x: 6, y: 20, cell: 20, outline: [0, 0, 3] },
-      ["⊛", 118],
-      { values: result.inputs.weight[0][0], x: 130, y: 40, cell: 20 },
-      ["=", 202],
-      { values: result.output[0], x: 214, y: 40, cell: 20, outline: [0, 0, 1] },
-    ]);
+/** A kernel turned by 180 degrees. */
+const rotated = (k) => k.map((_, i) => k[k.length - 1 - i].slice().reverse());
+
+const ints = (shape, seed, low, high) => ({ shape, kind: "integers", seed, low, high });
+
+/**
+ * The previews that are one equation of planes: the request, the planes of its answer, the cell
+ * size, where each plane goes (and which block it frames), and the signs between them.
+ */
+const EQUATIONS = {
+  // input (5x5) ⊛ kernel (3x3) = output (3x3), cells of 20px on a 280x140 canvas
+  conv: {
+    url: "/api/conv2d",
+    body: { input: ints([1, 5, 5], 1, 0, 1), weight: ints([1, 1, 3, 3], 2, -1, 1), activation: "none" },
+    planes: (r) => [r.inputs.input[0], r.inputs.weight[0][0], r.output[0]],
+    layout: { cell: 20, x: [6, 130, 214], y: [20, 40, 40], frame: [3, 0, 1], signs: { "⊛": 118, "=": 202 } },
   },
-  async backward(canvas) {
-    // a 2x2 upstream gradient, fully padded, with the rotated kernel gives the 4x4 input gradient
-    const result = await postJson("/api/conv2d/backward", {
+  // a 2x2 upstream gradient, fully padded, with the rotated kernel gives the 4x4 input gradient
+  backward: {
+    url: "/api/conv2d/backward",
+    body: {
       input: { shape: [1, 4, 4], kind: "zeros" },
-      weight: { shape: [1, 1, 3, 3], kind: "integers", seed: 2, low: -1, high: 1 },
-      grad_output: { shape: [1, 2, 2], kind: "integers", seed: 4, low: -2, high: 2 },
-    });
-    const k = result.inputs.weight[0][0];
-    const rotated = k.map((_, r) => k[k.length - 1 - r].slice().reverse());
-    equation(canvas, [
-      { values: result.inputs.grad_output[0], x: 6, y: 50, cell: 20 },
-      ["⊛", 64],
-      { values: rotated, x: 78, y: 40, cell: 20 },
-      ["=", 154],
-      { values: result.grad_input[0], x: 168, y: 30, cell: 20, outline: [0, 0, 1] },
-    ]);
+      weight: ints([1, 1, 3, 3], 2, -1, 1),
+      grad_output: ints([1, 2, 2], 4, -2, 2),
+    },
+    planes: (r) => [r.inputs.grad_output[0], rotated(r.inputs.weight[0][0]), r.grad_input[0]],
+    layout: { cell: 20, x: [6, 78, 168], y: [50, 40, 30], frame: [0, 0, 1], signs: { "⊛": 64, "=": 154 } },
   },
-  async transposed(canvas) {
-    // a 2x2 input, each value stamping the 2x2 kernel, stride 2: the 4x4 output
-    const result = await postJson("/api/conv-transpose2d", {
-      input: { shape: [1, 2, 2], kind: "integers", seed: 3, low: -2, high: 2 },
-      weight: { shape: [1, 1, 2, 2], kind: "integers", seed: 5, low: -1, high: 1 },
-      stride: 2,
-    });
-    equation(canvas, [
-      { values: result.inputs.input[0], x: 6, y: 46, cell: 24, outline: [0, 0, 1] },
-      ["×", 74],
-      { values: result.inputs.weight[0][0], x: 90, y: 46, cell: 24 },
-      ["→", 156],
-      { values: result.output[0], x: 176, y: 22, cell: 24, outline: [0, 0, 2] },
-    ]);
+  // a 2x2 input, each value stamping the 2x2 kernel, stride 2: the 4x4 output
+  transposed: {
+    url: "/api/conv-transpose2d",
+    body: { input: ints([1, 2, 2], 3, -2, 2), weight: ints([1, 1, 2, 2], 5, -1, 1), stride: 2 },
+    planes: (r) => [r.inputs.input[0], r.inputs.weight[0][0], r.output[0]],
+    layout: { cell: 24, x: [6, 90, 176], y: [46, 46, 22], frame: [1, 0, 2], signs: { "×": 74, "→": 156 } },
   },
-  async pool(canvas) {
-    // 4x4 input, 2x2 max pooling with stride 2: each output is its window's maximum (the switch)
-    const result = await postJson("/api/max-pool2d", {
-      input: { shape: [1, 4, 4], kind: "integers", seed: 3, low: 0, high: 9 },
-      kernel_size: 2,
-    });
-    const input = result.inputs.input[0];
-    const cell = 24;
-    const ctx = equation(canvas, [
-      { values: input, x: 20, y: 22, cell, outline: [0, 0, 2] },
-      ["→", 150],
-      { values: result.output[0], x: 180, y: 46, cell, outline: [0, 0, 1] },
-    ]);
-    ctx.strokeStyle = SWITCH;
-    ctx.lineWidth = 2;
-    for (const flat of result.indices[0].flat()) {
-      const [r, c] = [Math.floor(flat / input[0].length), flat % input[0].length];
-      ctx.strokeRect(20 + c * cell + 3, 22 + r * cell + 3, cell - 7, cell - 7);
-    }
+  // 4x4 input, 2x2 max pooling with stride 2: each output is its window's maximum (the switch)
+  pool: {
+    url: "/api/max-pool2d",
+    body: { input: ints([1, 4, 4], 3, 0, 9), kernel_size: 2 },
+    planes: (r) => [r.inputs.input[0], r.output[0]],
+    layout: { cell: 24, x: [20, 180], y: [22, 46], frame: [2, 1], signs: { "→": 150 } },
+    after(ctx, r) {
+      const [width, cell] = [r.inputs.input[0][0].length, 24];
+      ctx.strokeStyle = SWITCH;
+      ctx.lineWidth = 2;
+      for (const flat of r.indices[0].flat()) {
+        const [y, x] = [Math.floor(flat / width), flat % width];
+        ctx.strokeRect(20 + x * cell + 3, 22 + y * cell + 3, cell - 7, cell - 7);
+      }
+    },
   },
+};
+
+const PREVIEWS = {
   async "batch-norm"(canvas) {
     // two samples x two channels of 3x3; channel 0 of both samples (outlined) is normalised together
     const result = await postJson("/api/batch-norm", {
@@ -223,6 +209,14 @@ const PREVIEWS = {
     });
   },
 };
+
+for (const [name, e] of Object.entries(EQUATIONS)) {
+  PREVIEWS[name] = async (canvas) => {
+    const result = await postJson(e.url, e.body);
+    const ctx = equation(canvas, e.layout, e.planes(result));
+    e.after?.(ctx, result);
+  };
+}
 
 for (const canvas of document.querySelectorAll("canvas[data-preview]")) {
   const draw = PREVIEWS[canvas.dataset.preview];

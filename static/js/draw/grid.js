@@ -27,6 +27,18 @@ const DEFAULTS = {
   caption: "",
 };
 
+/** A k x k kernel slice set beside others: no axes, cells of about `cell` px (at most 40). */
+export function kernelGrid(k, width, options, cell = 40) {
+  return new Grid({
+    rows: k,
+    cols: k,
+    fitWidth: Math.min(cell * k + 18, width / 3),
+    maxCell: 40,
+    axes: false,
+    ...options,
+  });
+}
+
 export class Grid {
   /**
    * @param {object} o

@@ -4,6 +4,24 @@
 /** A batch of one, as the API echoes inputs: (1, C, H, W) -> (C, H, W); anything else unchanged. */
 export const unbatch = (x) => (Array.isArray(x?.[0]?.[0]?.[0]) ? x[0] : x);
 
+/**
+ * The tensors a convolution's header echoes: the input (one sample, (C, H, W)), the weight and the
+ * bias (or null), with the input's channels, height and width and the weight's slices per group.
+ */
+export function headerTensors(header) {
+  const input = unbatch(header.inputs.input);
+  const weight = header.inputs.weight;
+  return {
+    input,
+    weight,
+    bias: header.inputs.bias || null,
+    cin: input.length,
+    H: input[0].length,
+    W: input[0][0].length,
+    perGroup: weight[0].length,
+  };
+}
+
 /** The key of a cell in a lookup map: key(channel, row, column) -> "c,r,col". */
 export const key = (...xs) => xs.join(",");
 

@@ -3,7 +3,7 @@
 // the forward input beside the weight and bias gradients; the stage tabs and the colour keys.
 import { diverging, inkFor, maxAbs } from "../../draw/colour.js";
 import { el, kernelLine, legends, stagePart } from "../../draw/dom.js";
-import { Grid } from "../../draw/grid.js";
+import { Grid, kernelGrid } from "../../draw/grid.js";
 import { COLOUR } from "../../draw/style.js";
 import { num, t } from "../../i18n.js";
 import { key, reached } from "../../kit/frames.js";
@@ -23,15 +23,9 @@ export function spreadValue(run, o, s, tt) {
 
 /** A k x k slice of kernel `o`, input slice `i`, drawn from `at(r, c)`. */
 function slice(scene, run, width, { o, i, name, caption, label, at, tap, colour, onClick }) {
-  const k = run.v.k;
-  return new Grid({
-    rows: k,
-    cols: k,
+  return kernelGrid(run.v.k, width, {
     caption,
     label,
-    fitWidth: Math.min(40 * k + 18, width / 3),
-    maxCell: 40,
-    axes: false,
     name,
     value: at,
     colour,

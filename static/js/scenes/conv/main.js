@@ -5,7 +5,7 @@
 import { legend } from "../../draw/colour.js";
 import { allCells, inputEdge, MARK, windowCells, windowFrame } from "../../draw/style.js";
 import { num, t, term } from "../../i18n.js";
-import { addTo, key, unbatch } from "../../kit/frames.js";
+import { addTo, headerTensors, key } from "../../kit/frames.js";
 import { SteppedScene } from "../../kit/stepped.js";
 import { pads } from "../shared/conv_settings.js";
 import { constrain, resolveBody, TABLE } from "./settings.js";
@@ -14,18 +14,10 @@ import { drawDetail, drawFormula } from "./text.js";
 
 /** The run's tensors and sizes from the header, and the lookups the frames fill. */
 function begin(v, header) {
-  const input = unbatch(header.inputs.input);
-  const weight = header.inputs.weight;
   const [padBefore, padAfter] = pads(v);
   return {
-    input,
-    weight,
-    bias: header.inputs.bias || null,
-    cin: input.length,
-    H: input[0].length,
-    W: input[0][0].length,
-    cout: weight.length,
-    perGroup: weight[0].length,
+    ...headerTensors(header),
+    cout: header.inputs.weight.length,
     outH: header.shapes.output.at(-2),
     outW: header.shapes.output.at(-1),
     padBefore,

@@ -3,7 +3,7 @@
 // it takes part in (hover, click); the values are the stream's header tensors and its frames.
 import { diverging, maxAbs } from "../../draw/colour.js";
 import { kernelLine, legends, stagePart } from "../../draw/dom.js";
-import { Grid } from "../../draw/grid.js";
+import { Grid, kernelGrid } from "../../draw/grid.js";
 import { COLOUR } from "../../draw/style.js";
 import { editNumber, withEdit } from "../../edit.js";
 import { num, t } from "../../i18n.js";
@@ -96,24 +96,24 @@ function kernelPart(scene, run, width) {
     const group = Math.floor(o / (run.cout / groups));
     const slices = Array.from({ length: run.perGroup }, (_, i) => {
       const inC = group * run.perGroup + i;
-      return new Grid({
-        rows: k,
-        cols: k,
-        caption: t("conv.slice", { c: inC }),
-        label: t("conv.kernel_aria", { o, c: inC }),
-        fitWidth: Math.min(44 * k + 18, width / 3),
-        maxCell: 40,
-        axes: false,
-        name: `kernel-${o}-${i}`,
-        parent: line,
-        value: (r, c) => run.weight[o][i][r][c],
-        colour: scale,
-        onHover: scene.hovers((r, c) => ({ kind: "weight", o, i, ky: r, kx: c })),
-        onClick: (r, c, rect) => {
-          const label = t("edit.weight", { o, c: inC, r, col: c });
-          editNumber(rect, run.weight[o][i][r][c], label, edit(scene, "w", [o, i, r, c]));
+      return kernelGrid(
+        k,
+        width,
+        {
+          caption: t("conv.slice", { c: inC }),
+          label: t("conv.kernel_aria", { o, c: inC }),
+          name: `kernel-${o}-${i}`,
+          parent: line,
+          value: (r, c) => run.weight[o][i][r][c],
+          colour: scale,
+          onHover: scene.hovers((r, c) => ({ kind: "weight", o, i, ky: r, kx: c })),
+          onClick: (r, c, rect) => {
+            const label = t("edit.weight", { o, c: inC, r, col: c });
+            editNumber(rect, run.weight[o][i][r][c], label, edit(scene, "w", [o, i, r, c]));
+          },
         },
-      });
+        44,
+      );
     });
     line.append(biasChip(scene, run, o));
     body.append(line);

@@ -7,7 +7,7 @@ import { legend } from "../../draw/colour.js";
 import { paragraphs } from "../../draw/dom.js";
 import { allCells, inputEdge, MARK } from "../../draw/style.js";
 import { t } from "../../i18n.js";
-import { addTo, key, Timeline, unbatch } from "../../kit/frames.js";
+import { addTo, headerTensors, key, Timeline, unbatch } from "../../kit/frames.js";
 import { SteppedScene } from "../../kit/stepped.js";
 import { postJson } from "../../kit/stream.js";
 import { drawBackward } from "./compare.js";
@@ -16,21 +16,13 @@ import { buildStage } from "./stage.js";
 import { drawDetail, drawFormula, narrate as narrateFrame } from "./text.js";
 
 function begin(v, header) {
-  const input = unbatch(header.inputs.input);
-  const weight = header.inputs.weight;
   const out = header.shapes.output;
   const [oH, oW] = [out.at(-2), out.at(-1)];
   // The plane drawn: the uncropped result (rows -P ...) and the output_padding rows past it.
   const end = fullSize(v) - v.op - 1 - v.p;
   return {
-    input,
-    weight,
-    bias: header.inputs.bias || null,
-    cin: input.length,
-    H: input[0].length,
-    W: input[0][0].length,
+    ...headerTensors(header),
     cout: out.at(-3),
-    perGroup: weight[0].length,
     oH,
     oW,
     rMin: -v.p,

@@ -3,7 +3,7 @@
 // filling in as the steps pass, the colour keys and what each mark means.
 import { diverging, inkFor, maxAbs } from "../../draw/colour.js";
 import { el, kernelLine, legends, marks, stagePart } from "../../draw/dom.js";
-import { Grid } from "../../draw/grid.js";
+import { Grid, kernelGrid } from "../../draw/grid.js";
 import { COLOUR } from "../../draw/style.js";
 import { num, t } from "../../i18n.js";
 import { key } from "../../kit/frames.js";
@@ -42,14 +42,9 @@ function kernelPart(scene, run, { width }) {
     const group = Math.floor(c / (run.cin / groups));
     const slices = Array.from({ length: run.perGroup }, (_, j) => {
       const o = group * run.perGroup + j;
-      return new Grid({
-        rows: k,
-        cols: k,
+      return kernelGrid(k, width, {
         caption: t("tr.slice", { c, o }),
         label: t("tr.slice_aria", { c, o }),
-        fitWidth: Math.min(40 * k + 18, width / 3),
-        maxCell: 40,
-        axes: false,
         name: `kernel-${c}-${j}`,
         parent: line,
         value: (r, col) => run.weight[c][j][r][col],
