@@ -6,8 +6,6 @@ import { num, t } from "./i18n.js";
 import { getJson, postJson, request } from "./kit/stream.js";
 import { drawSample } from "./scenes/shared/samples.js";
 
-const SWITCH = "#6d28d9"; // a max-pool switch on the small preview
-
 /** A plane of numbers at (x0, y0) in `cell`-pixel cells; `outline` [row, col, size] frames a block. */
 function plane(ctx, { values, x: x0, y: y0, cell, outline = null, size = 11, colour = diverging(maxAbs(values)) }) {
   values.forEach((line, r) => {
@@ -92,7 +90,7 @@ const EQUATIONS = {
     layout: { cell: 24, x: [20, 180], y: [22, 46], frame: [2, 1], signs: { "→": 150 } },
     after(ctx, r) {
       const [width, cell] = [r.inputs.input[0][0].length, 24];
-      ctx.strokeStyle = SWITCH;
+      ctx.strokeStyle = COLOUR.switchPreview;
       ctx.lineWidth = 2;
       for (const flat of r.indices[0].flat()) {
         const [y, x] = [Math.floor(flat / width), flat % width];

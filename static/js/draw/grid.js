@@ -8,8 +8,8 @@ import { inkFor } from "./colour.js";
 import { COLOUR } from "./style.js";
 
 const PATTERNS = {
-  pad: { stroke: "rgba(60,70,90,0.28)", gap: 6 },
-  unvisited: { stroke: "rgba(150,40,110,0.55)", gap: 5 },
+  pad: { stroke: COLOUR.padHatch, gap: 6 },
+  unvisited: { stroke: COLOUR.unvisitedHatch, gap: 5 },
 };
 
 const DEFAULTS = {

@@ -40,9 +40,20 @@ export const COLOUR = {
   /** The two series of a chart (running mean and variance). */
   blue: "#1f5fa8",
   orange: "#bf5400",
+  /** A max-pool switch on the home page's small preview. */
+  switchPreview: "#6d28d9",
+  /** Around a picture: where padding would be. */
+  margin: "#eceff4",
   /** Grid lines between cells, and chart rules. */
   rule: "rgba(29,36,48,0.18)",
   chartRule: "rgba(29,36,48,0.25)",
+  /** The hatching of a padding cell, and of a cell no window visits. */
+  padHatch: "rgba(60,70,90,0.28)",
+  unvisitedHatch: "rgba(150,40,110,0.55)",
+  /** The band on a chart at the step the shown batch uses. */
+  band: "rgba(123,44,191,0.12)",
+  /** A light edge that keeps a mark visible on any picture. */
+  halo: "rgba(255,255,255,0.9)",
 };
 
 /** Overlay styles for Grid.setOverlays: add `cells` (and change what differs). */
@@ -67,6 +78,20 @@ export const MARK = {
   notCounted: { fill: "rgba(70,78,94,0.55)", stroke: null, width: 0 },
   /** Everything but the channel in use, washed out. */
   dim: { fill: "rgba(255,255,255,0.62)", stroke: null, width: 0 },
+};
+
+/** A receptive field on a grid: the unit, the whole field (reaching into padding), the part on the map. */
+export const FIELD = {
+  unit: { fill: "rgba(17,24,39,0.75)", stroke: COLOUR.mark, width: 2 },
+  theory: { stroke: COLOUR.mark, width: 2, outline: true, dash: [5, 3] },
+  clipped: { stroke: COLOUR.clipped, width: 3, outline: true },
+};
+
+/** The same on a picture (a photo or a feature map): boxes drawn in CSS pixels. */
+export const PICTURE = {
+  box: { stroke: COLOUR.mark, dash: [5, 3], width: 1.5 },
+  clipped: { stroke: COLOUR.clipped, width: 2.5 },
+  unit: { stroke: COLOUR.hover, width: 2.5 },
 };
 
 /** Every cell of a rows x cols block starting at (top, left). */

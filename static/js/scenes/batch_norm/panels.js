@@ -92,7 +92,7 @@ function drawAxes(ctx, plot, steps, used) {
       write(ctx, String(i), X(i), top + height + 6, { size: 10, colour: COLOUR.muted, baseline: "top" });
     }
   }
-  ctx.fillStyle = "rgba(123,44,191,0.12)";
+  ctx.fillStyle = COLOUR.band;
   ctx.fillRect(X(used) - 5, top, 10, height);
 }
 

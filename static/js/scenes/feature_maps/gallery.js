@@ -7,14 +7,11 @@
 import { crisp, write } from "../../draw/canvas.js";
 import { diverging, inkFor } from "../../draw/colour.js";
 import { el } from "../../draw/dom.js";
-import { COLOUR } from "../../draw/style.js";
+import { COLOUR, PICTURE } from "../../draw/style.js";
 import { num, t } from "../../i18n.js";
 
 export const MARGIN = 10; // CSS pixels around an image, where a field's reach into padding shows
-const BOX = { stroke: COLOUR.mark, dash: [5, 3], width: 1.5 };
-const CLIPPED = { stroke: COLOUR.clipped, width: 2.5 };
-const UNIT = { stroke: COLOUR.hover, width: 2.5 };
-const MARGIN_FILL = "#eceff4"; // where padding would be, around a picture
+const { box: BOX, clipped: CLIPPED, unit: UNIT } = PICTURE;
 
 function loadImage(url) {
   return new Promise((resolve, reject) => {
@@ -81,7 +78,7 @@ export class PictureView {
     const ctx = this.canvas.getContext("2d");
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.cssW, this.cssH);
-    ctx.fillStyle = MARGIN_FILL;
+    ctx.fillStyle = COLOUR.margin;
     ctx.fillRect(0, 0, this.cssW, this.cssH);
     if (this.source) {
       ctx.imageSmoothingEnabled = false;
@@ -104,7 +101,7 @@ export class PictureView {
       if (y1 - y0 < min) [y0, y1] = [(y0 + y1 - min) / 2, (y0 + y1 + min) / 2];
       ctx.save();
       if (o.halo) {
-        ctx.strokeStyle = "rgba(255,255,255,0.9)";
+        ctx.strokeStyle = COLOUR.halo;
         ctx.lineWidth = o.width + 2.5;
         ctx.setLineDash([]);
         ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);

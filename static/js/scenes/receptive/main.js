@@ -5,7 +5,7 @@
 import { diverging } from "../../draw/colour.js";
 import { el, stagePart } from "../../draw/dom.js";
 import { Grid } from "../../draw/grid.js";
-import { allCells, COLOUR } from "../../draw/style.js";
+import { allCells, COLOUR, FIELD } from "../../draw/style.js";
 import { num, t } from "../../i18n.js";
 import { SteppedScene } from "../../kit/stepped.js";
 import { postJson } from "../../kit/stream.js";
@@ -14,9 +14,7 @@ import { constrain, formatLayers, formatUnit, parseUnit, requestBody, TABLE } fr
 import { drawRule, drawTable, layerName } from "./text.js";
 
 const API = "/api/receptive-field";
-const UNIT = { fill: "rgba(17,24,39,0.75)", stroke: COLOUR.mark, width: 2 };
-const THEORY = { stroke: COLOUR.mark, width: 2, outline: true, dash: [5, 3] };
-const CLIPPED = { stroke: COLOUR.clipped, width: 3, outline: true };
+const { unit: UNIT, theory: THEORY, clipped: CLIPPED } = FIELD;
 const heat = diverging(1);
 
 let lastUnit;
