@@ -40,15 +40,15 @@ class Scene:
 # The order is the nav's order and the home page's order. A new scene adds a line here, a template
 # in templates/scenes/ and a module in static/js/scenes/ (see docs/pages.md).
 SCENES: tuple[Scene, ...] = (
-    Scene("conv", "scenes/conv.html", "scenes/conv.js"),
-    Scene("pool", "scenes/pool.html", "scenes/pool.js"),
-    Scene("backward", "scenes/backward.html", "scenes/backward.js"),
-    Scene("transposed", "scenes/transposed.html", "scenes/transposed.js"),
-    Scene("receptive-field", "scenes/receptive.html", "scenes/receptive.js"),
-    Scene("batch-norm", "scenes/batch_norm.html", "scenes/batch_norm.js"),
-    Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one.js"),
-    Scene("feature-maps", "scenes/feature_maps.html", "scenes/feature_maps.js"),
-    Scene("architectures", "scenes/architectures.html", "scenes/architectures.js"),
+    Scene("conv", "scenes/conv.html", "scenes/conv/main.js"),
+    Scene("pool", "scenes/pool.html", "scenes/pool/main.js"),
+    Scene("backward", "scenes/backward.html", "scenes/backward/main.js"),
+    Scene("transposed", "scenes/transposed.html", "scenes/transposed/main.js"),
+    Scene("receptive-field", "scenes/receptive.html", "scenes/receptive/main.js"),
+    Scene("batch-norm", "scenes/batch_norm.html", "scenes/batch_norm/main.js"),
+    Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one/main.js"),
+    Scene("feature-maps", "scenes/feature_maps.html", "scenes/feature_maps/main.js"),
+    Scene("architectures", "scenes/architectures.html", "scenes/architectures/main.js"),
 )
 SCENES_BY_SLUG = {scene.slug: scene for scene in SCENES}
 

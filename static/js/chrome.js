@@ -10,6 +10,7 @@ if (switcher) {
     params.set("lang", lang);
     if (!document.body.classList.contains("embed")) {
       // An embed lives on someone else's page: its switch changes that embed only.
+      // biome-ignore lint/suspicious/noDocumentCookie: the server reads this cookie to choose the page's language, and the Cookie Store API is not in every browser the site supports.
       document.cookie = `${COOKIE}=${lang}; path=/; max-age=31536000; samesite=lax`;
       try {
         window.localStorage.setItem(COOKIE, lang);

@@ -1,6 +1,6 @@
 // Type a number into a grid cell: a small text field laid over the cell. Enter or leaving the field
 // keeps the number, Escape drops it. Full-width digits and the true minus sign are accepted.
-import { t, parseNumber, num } from "./i18n.js";
+import { num, parseNumber, t } from "./i18n.js";
 
 let open = null;
 

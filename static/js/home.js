@@ -1,167 +1,141 @@
 // Home page: a small live preview for each scene, drawn from a tiny API call.
-import { t, num } from "./i18n.js";
-import { diverging, inkFor, maxAbs } from "./colour.js";
-import { postJson } from "./stream.js";
-import { drawSample } from "./scenes/feature_maps_photo.js";
+import { write } from "./draw/canvas.js";
+import { diverging, inkFor, maxAbs } from "./draw/colour.js";
+import { COLOUR } from "./draw/style.js";
+import { num, t } from "./i18n.js";
+import { getJson, postJson, request } from "./kit/stream.js";
+import { drawSample } from "./scenes/shared/samples.js";
 
-function plane(ctx, values, x0, y0, cell, colour, outline = null) {
-  values.forEach((line, r) =>
+/** A plane of numbers at (x0, y0) in `cell`-pixel cells; `outline` [row, col, size] frames a block. */
+function plane(ctx, { values, x: x0, y: y0, cell, outline = null, size = 11, colour = diverging(maxAbs(values)) }) {
+  values.forEach((line, r) => {
     line.forEach((value, c) => {
       const fill = colour(value);
       ctx.fillStyle = fill;
       ctx.fillRect(x0 + c * cell, y0 + r * cell, cell - 1, cell - 1);
-      ctx.fillStyle = inkFor(fill);
-      ctx.fillText(num(value, 1), x0 + c * cell + cell / 2, y0 + r * cell + cell / 2 + 0.5);
-    }),
-  );
+      write(ctx, num(value, 1), x0 + c * cell + cell / 2, y0 + r * cell + cell / 2 + 0.5, {
+        size,
+        colour: inkFor(fill),
+      });
+    });
+  });
   if (outline) {
-    const [r0, c0, size] = outline;
-    ctx.strokeStyle = "#111827";
+    const [r0, c0, n] = outline;
+    ctx.strokeStyle = COLOUR.mark;
     ctx.lineWidth = 2;
-    ctx.strokeRect(x0 + c0 * cell - 1, y0 + r0 * cell - 1, size * cell + 1, size * cell + 1);
+    ctx.strokeRect(x0 + c0 * cell - 1, y0 + r0 * cell - 1, n * cell + 1, n * cell + 1);
   }
 }
 
-// A cleared preview canvas with small centred cell text.
+/** A cleared preview canvas. */
 function prepare(canvas) {
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
-  ctx.font = "11px system-ui, sans-serif";
   return ctx;
 }
 
-// An operator sign (⊛, =, →) between two planes, on the preview's middle line.
-function sign(ctx, text, x) {
-  ctx.fillStyle = "#1d2430";
-  ctx.font = "16px system-ui, sans-serif";
-  ctx.fillText(text, x, 70);
-  ctx.font = "11px system-ui, sans-serif";
+/**
+ * Planes and the operator signs between them on the preview's middle line: plane i at (x[i], y[i])
+ * with its top-left frame[i] x frame[i] block framed (0: none), each sign at its x.
+ */
+function equation(canvas, { cell, x, y, frame, signs }, planes) {
+  const ctx = prepare(canvas);
+  planes.forEach((values, i) => {
+    plane(ctx, { values, x: x[i], y: y[i], cell, outline: frame[i] ? [0, 0, frame[i]] : null });
+  });
+  for (const [text, at] of Object.entries(signs)) write(ctx, text, at, 70, { size: 16 });
+  return ctx;
 }
 
-const PREVIEWS = {
-  async conv(canvas) {
-    const result = await postJson("/api/conv2d", {
-      input: { shape: [1, 5, 5], kind: "integers", seed: 1, low: 0, high: 1 },
-      weight: { shape: [1, 1, 3, 3], kind: "integers", seed: 2, low: -1, high: 1 },
-      activation: "none",
-    });
-    const input = result.inputs.input[0];
-    const weight = result.inputs.weight[0][0];
-    const output = result.output[0];
-    const ctx = prepare(canvas);
-    // input (5x5) ⊛ kernel (3x3) = output (3x3), cells of 20px on a 280x140 canvas
-    const cell = 20;
-    plane(ctx, input, 6, 20, cell, diverging(maxAbs(input)), [0, 0, 3]);
-    sign(ctx, "⊛", 118);
-    plane(ctx, weight, 130, 40, cell, diverging(maxAbs(weight)));
-    sign(ctx, "=", 202);
-    plane(ctx, output, 214, 40, cell, diverging(maxAbs(output)), [0, 0, 1]);
+/** A kernel turned by 180 degrees. */
+const rotated = (k) => k.map((_, i) => k[k.length - 1 - i].slice().reverse());
+
+const ints = (shape, seed, low, high) => ({ shape, kind: "integers", seed, low, high });
+
+/**
+ * The previews that are one equation of planes: the request, the planes of its answer, the cell
+ * size, where each plane goes (and which block it frames), and the signs between them.
+ */
+const EQUATIONS = {
+  // input (5x5) ⊛ kernel (3x3) = output (3x3), cells of 20px on a 280x140 canvas
+  conv: {
+    url: "/api/conv2d",
+    body: { input: ints([1, 5, 5], 1, 0, 1), weight: ints([1, 1, 3, 3], 2, -1, 1), activation: "none" },
+    planes: (r) => [r.inputs.input[0], r.inputs.weight[0][0], r.output[0]],
+    layout: { cell: 20, x: [6, 130, 214], y: [20, 40, 40], frame: [3, 0, 1], signs: { "⊛": 118, "=": 202 } },
   },
-  async backward(canvas) {
-    // a 2x2 upstream gradient, fully padded, with the rotated kernel gives the 4x4 input gradient
-    const result = await postJson("/api/conv2d/backward", {
+  // a 2x2 upstream gradient, fully padded, with the rotated kernel gives the 4x4 input gradient
+  backward: {
+    url: "/api/conv2d/backward",
+    body: {
       input: { shape: [1, 4, 4], kind: "zeros" },
-      weight: { shape: [1, 1, 3, 3], kind: "integers", seed: 2, low: -1, high: 1 },
-      grad_output: { shape: [1, 2, 2], kind: "integers", seed: 4, low: -2, high: 2 },
-    });
-    const grad = result.inputs.grad_output[0];
-    const k = result.inputs.weight[0][0];
-    const rotated = k.map((_, r) => k[k.length - 1 - r].slice().reverse());
-    const gradInput = result.grad_input[0];
-    const ctx = prepare(canvas);
-    const cell = 20;
-    plane(ctx, grad, 6, 50, cell, diverging(maxAbs(grad)));
-    sign(ctx, "⊛", 64);
-    plane(ctx, rotated, 78, 40, cell, diverging(maxAbs(rotated)));
-    sign(ctx, "=", 154);
-    plane(ctx, gradInput, 168, 30, cell, diverging(maxAbs(gradInput)), [0, 0, 1]);
+      weight: ints([1, 1, 3, 3], 2, -1, 1),
+      grad_output: ints([1, 2, 2], 4, -2, 2),
+    },
+    planes: (r) => [r.inputs.grad_output[0], rotated(r.inputs.weight[0][0]), r.grad_input[0]],
+    layout: { cell: 20, x: [6, 78, 168], y: [50, 40, 30], frame: [0, 0, 1], signs: { "⊛": 64, "=": 154 } },
   },
-  async transposed(canvas) {
-    // a 2x2 input, each value stamping the 2x2 kernel, stride 2: the 4x4 output
-    const result = await postJson("/api/conv-transpose2d", {
-      input: { shape: [1, 2, 2], kind: "integers", seed: 3, low: -2, high: 2 },
-      weight: { shape: [1, 1, 2, 2], kind: "integers", seed: 5, low: -1, high: 1 },
-      stride: 2,
-    });
-    const input = result.inputs.input[0];
-    const weight = result.inputs.weight[0][0];
-    const output = result.output[0];
-    const ctx = prepare(canvas);
-    const cell = 24;
-    plane(ctx, input, 6, 46, cell, diverging(maxAbs(input)), [0, 0, 1]);
-    sign(ctx, "×", 74);
-    plane(ctx, weight, 90, 46, cell, diverging(maxAbs(weight)));
-    sign(ctx, "→", 156);
-    plane(ctx, output, 176, 22, cell, diverging(maxAbs(output)), [0, 0, 2]);
+  // a 2x2 input, each value stamping the 2x2 kernel, stride 2: the 4x4 output
+  transposed: {
+    url: "/api/conv-transpose2d",
+    body: { input: ints([1, 2, 2], 3, -2, 2), weight: ints([1, 1, 2, 2], 5, -1, 1), stride: 2 },
+    planes: (r) => [r.inputs.input[0], r.inputs.weight[0][0], r.output[0]],
+    layout: { cell: 24, x: [6, 90, 176], y: [46, 46, 22], frame: [1, 0, 2], signs: { "×": 74, "→": 156 } },
   },
-  async pool(canvas) {
-    // 4x4 input, 2x2 max pooling with stride 2: each output is its window's maximum (the switch)
-    const result = await postJson("/api/max-pool2d", {
-      input: { shape: [1, 4, 4], kind: "integers", seed: 3, low: 0, high: 9 },
-      kernel_size: 2,
-    });
-    const input = result.inputs.input[0];
-    const output = result.output[0];
-    const switches = result.indices[0];
-    const width = input[0].length;
-    const ctx = prepare(canvas);
-    const cell = 24;
-    plane(ctx, input, 20, 22, cell, diverging(maxAbs(input)), [0, 0, 2]);
-    ctx.strokeStyle = "#6d28d9";
-    ctx.lineWidth = 2;
-    for (const flat of switches.flat()) {
-      const r = Math.floor(flat / width);
-      const c = flat % width;
-      ctx.strokeRect(20 + c * cell + 3, 22 + r * cell + 3, cell - 7, cell - 7);
-    }
-    sign(ctx, "→", 150);
-    plane(ctx, output, 180, 46, cell, diverging(maxAbs(output)), [0, 0, 1]);
+  // 4x4 input, 2x2 max pooling with stride 2: each output is its window's maximum (the switch)
+  pool: {
+    url: "/api/max-pool2d",
+    body: { input: ints([1, 4, 4], 3, 0, 9), kernel_size: 2 },
+    planes: (r) => [r.inputs.input[0], r.output[0]],
+    layout: { cell: 24, x: [20, 180], y: [22, 46], frame: [2, 1], signs: { "→": 150 } },
+    after(ctx, r) {
+      const [width, cell] = [r.inputs.input[0][0].length, 24];
+      ctx.strokeStyle = COLOUR.switchPreview;
+      ctx.lineWidth = 2;
+      for (const flat of r.indices[0].flat()) {
+        const [y, x] = [Math.floor(flat / width), flat % width];
+        ctx.strokeRect(20 + x * cell + 3, 22 + y * cell + 3, cell - 7, cell - 7);
+      }
+    },
   },
+};
+
+const PREVIEWS = {
   async "batch-norm"(canvas) {
     // two samples x two channels of 3x3; channel 0 of both samples (outlined) is normalised together
     const result = await postJson("/api/batch-norm", {
       input: { shape: [2, 2, 3, 3], kind: "integers", seed: 1, low: 0, high: 9 },
       training: true,
     });
-    const input = result.inputs.input;
-    const output = result.output;
+    const [input, output] = [result.inputs.input, result.output];
     const ctx = prepare(canvas);
-    const cell = 18;
-    const inScale = diverging(maxAbs(input));
-    const outScale = diverging(maxAbs(output));
+    const [inScale, outScale] = [diverging(maxAbs(input)), diverging(maxAbs(output))];
     for (let n = 0; n < 2; n += 1) {
       for (let c = 0; c < 2; c += 1) {
-        const y = 12 + n * 62;
-        ctx.font = "11px system-ui, sans-serif";
-        plane(ctx, input[n][c], 6 + c * 60, y, cell, inScale, c === 0 ? [0, 0, 3] : null);
-        ctx.font = "8px system-ui, sans-serif"; // decimals in small cells
-        plane(ctx, output[n][c], 156 + c * 60, y, cell, outScale, c === 0 ? [0, 0, 3] : null);
+        const [y, outline] = [12 + n * 62, c === 0 ? [0, 0, 3] : null];
+        plane(ctx, { values: input[n][c], x: 6 + c * 60, y, cell: 18, colour: inScale, outline });
+        // decimals in small cells
+        plane(ctx, { values: output[n][c], x: 156 + c * 60, y, cell: 18, colour: outScale, outline, size: 8 });
       }
     }
-    sign(ctx, "→", 136);
+    write(ctx, "→", 136, 70, { size: 16 });
   },
   async "one-by-one"(canvas) {
     // inception (3a): weights without 1x1s, with 1x1 reductions, and with the pool projection too
     const result = await postJson("/api/inception", {});
     const ctx = prepare(canvas);
-    ctx.textAlign = "left";
     const most = Math.max(...result.designs.map((d) => d.weights));
     result.designs.forEach((d, i) => {
       const y = 14 + i * 42;
-      ctx.fillStyle = i === 0 ? "#c45a00" : "#1f3b63";
+      ctx.fillStyle = i === 0 ? COLOUR.accent2 : COLOUR.accent;
       ctx.fillRect(8, y, Math.max(2, (d.weights / most) * 180), 24);
-      ctx.fillStyle = "#1d2430";
-      ctx.fillText(d.weights.toLocaleString("en-US"), 196, y + 8);
-      ctx.fillText(`→ ${d.output_channels}`, 196, y + 20);
+      write(ctx, d.weights.toLocaleString("en-US"), 196, y + 8, { align: "left" });
+      write(ctx, `→ ${d.output_channels}`, 196, y + 20, { align: "left" });
     });
   },
   async architectures(canvas) {
     // VGG-16: each stage's share of the parameters (blue) and of the MACs (orange)
-    const response = await fetch("/api/architectures/vgg16");
-    if (!response.ok) throw new Error(response.statusText);
-    const net = await response.json();
+    const net = await getJson("/api/architectures/vgg16");
     const stages = new Map();
     for (const layer of net.layers) {
       if (!layer.params) continue;
@@ -171,18 +145,14 @@ const PREVIEWS = {
       s.macs += layer.macs;
       stages.set(key, s);
     }
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.font = "10px system-ui, sans-serif";
-    ctx.textBaseline = "middle";
+    const ctx = prepare(canvas);
     const rowH = 140 / stages.size;
     [...stages].forEach(([key, s], i) => {
       const y = i * rowH;
-      ctx.fillStyle = "#1d2430";
-      ctx.fillText(key, 4, y + rowH / 2);
-      ctx.fillStyle = "#1f3b63";
+      write(ctx, key, 4, y + rowH / 2, { size: 10, align: "start" });
+      ctx.fillStyle = COLOUR.accent;
       ctx.fillRect(50, y + 2, Math.max(1, (s.params / net.total_params) * 220), rowH / 2 - 2);
-      ctx.fillStyle = "#c45a00";
+      ctx.fillStyle = COLOUR.accent2;
       ctx.fillRect(50, y + rowH / 2, Math.max(1, (s.macs / net.total_macs) * 220), rowH / 2 - 2);
     });
   },
@@ -192,29 +162,27 @@ const PREVIEWS = {
     const form = new FormData();
     form.append("image", blob, "shapes.png");
     form.append("layers", JSON.stringify([{ type: "conv", bank: "sobel", activation: "relu" }]));
-    const response = await fetch("/api/feature-maps", { method: "POST", body: form });
-    if (!response.ok) throw new Error(response.statusText);
-    const result = await response.json();
+    const result = await (await request("/api/feature-maps", { method: "POST", body: form })).json();
     const urls = [result.input.png, ...result.layers[0].maps.map((m) => m.png)];
-    const images = await Promise.all(
-      urls.map((url) => new Promise((resolve, reject) => Object.assign(new Image(), { onload: (e) => resolve(e.target), onerror: reject, src: url }))),
-    );
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    images.forEach((img, i) => ctx.drawImage(img, 4 + i * 92, 36, 88, 66));
+    const load = (src) =>
+      new Promise((resolve, reject) =>
+        Object.assign(new Image(), { onload: (e) => resolve(e.target), onerror: reject, src }),
+      );
+    const images = await Promise.all(urls.map(load));
+    const ctx = prepare(canvas);
+    images.forEach((img, i) => {
+      ctx.drawImage(img, 4 + i * 92, 36, 88, 66);
+    });
   },
   async "receptive-field"(canvas) {
     // two 3x3 convs on 5x5: a unit of the second layer (dark) sees 3x3 of the first, 5x5 of the input
+    const conv = { type: "conv", kernel_size: 3, stride: 1, padding: 1, dilation: 1 };
     const result = await postJson("/api/receptive-field", {
       input_size: 5,
-      layers: [
-        { type: "conv", kernel_size: 3, stride: 1, padding: 1, dilation: 1 },
-        { type: "conv", kernel_size: 3, stride: 1, padding: 1, dilation: 1 },
-      ],
+      layers: [conv, conv],
       unit: { layer: 1, y: 2, x: 2 },
     });
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const ctx = prepare(canvas);
     const cell = 16;
     const maps = [-1, 0, 1].map((layer) => {
       const box = result.unit.boxes.find((b) => b.layer === layer);
@@ -226,12 +194,12 @@ const PREVIEWS = {
         for (let c = 0; c < size; c += 1) {
           const inside = box && r >= box.top && r <= box.bottom && c >= box.left && c <= box.right;
           const unit = !box && r === result.unit.y && c === result.unit.x;
-          ctx.fillStyle = unit ? "#111827" : inside ? "#fcd9b6" : "#f1f3f6";
+          ctx.fillStyle = unit ? COLOUR.mark : inside ? COLOUR.field : COLOUR.later;
           ctx.fillRect(x0 + c * cell, 30 + r * cell, cell - 1, cell - 1);
         }
       }
       if (box) {
-        ctx.strokeStyle = "#c2410c";
+        ctx.strokeStyle = COLOUR.clipped;
         ctx.lineWidth = 2;
         const side = box.bottom - box.top + 1;
         ctx.strokeRect(x0 + box.left * cell - 1, 30 + box.top * cell - 1, side * cell, side * cell);
@@ -240,6 +208,14 @@ const PREVIEWS = {
   },
 };
 
+for (const [name, e] of Object.entries(EQUATIONS)) {
+  PREVIEWS[name] = async (canvas) => {
+    const result = await postJson(e.url, e.body);
+    const ctx = equation(canvas, e.layout, e.planes(result));
+    e.after?.(ctx, result);
+  };
+}
+
 for (const canvas of document.querySelectorAll("canvas[data-preview]")) {
   const draw = PREVIEWS[canvas.dataset.preview];
   if (!draw) continue;
@@ -247,8 +223,11 @@ for (const canvas of document.querySelectorAll("canvas[data-preview]")) {
     .then(() => canvas.setAttribute("data-drawn", ""))
     .catch(() => {
       const ctx = canvas.getContext("2d");
-      ctx.fillStyle = "#5b6578";
-      ctx.font = "14px system-ui, sans-serif";
-      ctx.fillText(t("home.preview_failed"), 12, 24);
+      write(ctx, t("home.preview_failed"), 12, 24, {
+        size: 14,
+        colour: COLOUR.muted,
+        align: "start",
+        baseline: "alphabetic",
+      });
     });
 }

@@ -26,7 +26,9 @@ export function num(value, digits = 2) {
   let text;
   if (Number.isInteger(value)) text = String(Math.abs(value));
   else {
-    text = Math.abs(value).toFixed(digits).replace(/\.?0+$/, "");
+    text = Math.abs(value)
+      .toFixed(digits)
+      .replace(/\.?0+$/, "");
     if (text === "0" && value !== 0) text = Math.abs(value).toPrecision(1);
   }
   const negative = value < 0 && text !== "0";

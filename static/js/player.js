@@ -4,7 +4,7 @@ import { t } from "./i18n.js";
 
 export const SPEEDS = [0.5, 1, 2, 4, 8, 16, 32]; // steps per second
 
-const reducedMotion = () => window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+const reducedMotion = () => window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
 
 // Icons as SVG paths (24x24), so they look the same whatever fonts the machine has.
 const ICONS = {
@@ -125,19 +125,27 @@ export class Player {
         target.tagName === "SELECT" ||
         (target.tagName === "INPUT" && target.type !== "range" && target.type !== "checkbox"));
     if (typing) return;
+    const to = (step) => () => {
+      this.pause();
+      this.go(step);
+    };
     const handled = {
       " ": () => this.toggle(),
-      ArrowRight: () => (this.pause(), this.go(this.step + 1)),
-      ArrowLeft: () => (this.pause(), this.go(this.step - 1)),
-      Home: () => (this.pause(), this.go(0)),
-      End: () => (this.pause(), this.go(this.count - 1)),
+      ArrowRight: to(this.step + 1),
+      ArrowLeft: to(this.step - 1),
+      Home: to(0),
+      End: to(this.count - 1),
       "+": () => this.faster(1),
       "=": () => this.faster(1),
       "-": () => this.faster(-1),
       _: () => this.faster(-1),
     }[e.key];
     if (!handled) return;
-    if (e.key === " " && target instanceof HTMLElement && (target.tagName === "BUTTON" || target.tagName === "SUMMARY" || target.type === "checkbox")) {
+    if (
+      e.key === " " &&
+      target instanceof HTMLElement &&
+      (target.tagName === "BUTTON" || target.tagName === "SUMMARY" || target.type === "checkbox")
+    ) {
       // Space on a focused button, checkbox or disclosure already does its own thing.
       return;
     }

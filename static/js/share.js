@@ -56,7 +56,9 @@ export function shareButton(container, { title, heightOf }) {
     details.append(label, copy);
     refs.push([area, make]);
   }
-  const refresh = () => refs.forEach(([area, make]) => (area.value = make()));
+  const refresh = () => {
+    for (const [area, make] of refs) area.value = make();
+  };
   details.addEventListener("toggle", refresh);
   document.addEventListener("convscope:url", () => details.open && refresh());
   container.append(details);

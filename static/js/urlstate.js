@@ -10,6 +10,21 @@ import { t } from "./i18n.js";
  * `name` is the URL parameter; `label` an i18n key; `hidden` rows live in the URL only (the player's
  * step and speed, hand edits); `choices` of a "choice" row may be numbers or strings.
  */
+/**
+ * Row builders for a scene whose labels are `${prefix}.${name}` ("pool.ctl" -> "pool.ctl.k"):
+ *   int(name, group, default, min, max), choice(name, group, choices, default, choiceLabel),
+ *   bool(name, group, default); `more` adds or changes fields.
+ */
+export function rowsFor(prefix) {
+  const row = (name, type, group, fields) => ({ name, type, label: `${prefix}.${name}`, group, ...fields });
+  return {
+    int: (name, group, def, min, max, more = {}) => row(name, "int", group, { default: def, min, max, ...more }),
+    choice: (name, group, choices, def, choiceLabel, more = {}) =>
+      row(name, "choice", group, { choices, default: def, choiceLabel, ...more }),
+    bool: (name, group, def, more = {}) => row(name, "bool", group, { default: def, ...more }),
+  };
+}
+
 export class SceneState {
   constructor(table, { constrain = () => ({}), onChange = () => {} } = {}) {
     this.table = table;
@@ -41,7 +56,8 @@ export class SceneState {
       if (!/^-?\d+$/.test(raw)) return null;
       return Number(raw);
     }
-    if (row.type === "bool") return raw === "1" || raw === "true" ? true : raw === "0" || raw === "false" ? false : null;
+    if (row.type === "bool")
+      return raw === "1" || raw === "true" ? true : raw === "0" || raw === "false" ? false : null;
     if (row.type === "choice") {
       const match = row.choices.find((c) => String(c) === raw);
       return match === undefined ? null : match;
