@@ -43,8 +43,7 @@ process.stdout.write(JSON.stringify(answers));
 
 def run_mirror(cases: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (scripts/test.sh installs it)")
+    assert node is not None, "node is needed for the shapes mirror test (scripts/test.sh installs it)"
     done = subprocess.run(
         [node, "--input-type=module", "-e", RUNNER, str(SHAPES)],
         input=json.dumps(cases),
