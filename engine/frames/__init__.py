@@ -7,6 +7,7 @@ operation's result from its frames.
 """
 
 from engine.frames.cells import Frame as Frame
+from engine.frames.cells import Frames as Frames
 from engine.frames.replay import replay_avg_pool2d as replay_avg_pool2d
 from engine.frames.replay import replay_avg_pool2d_backward as replay_avg_pool2d_backward
 from engine.frames.replay import replay_batch_norm as replay_batch_norm
