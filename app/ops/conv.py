@@ -83,18 +83,9 @@ def conv2d_backward_job(body: Conv2dBackwardRequest, settings: Settings) -> Job:
     plan.check_grad_output(inputs["grad_output"].shape)
     compute = partial(conv2d_backward, **inputs, **params)
     frames = partial(conv2d_backward_plan_frames, plan, **inputs)
-    sizes, count = axis_sizes(*plan.output_size), plan.backward_frame_count
-    return Job(
-        "conv2d_backward",
-        inputs,
-        params,
-        _gradient_shapes(inputs, plan),
-        sizes,
-        plan.backward_work,
-        compute,
-        frames,
-        count,
-    )
+    outputs, sizes = _gradient_shapes(inputs, plan), axis_sizes(*plan.output_size)
+    work, count = plan.backward_work, plan.backward_frame_count
+    return Job("conv2d_backward", inputs, params, outputs, sizes, work, compute, frames, count)
 
 
 def conv_transpose2d_job(body: ConvTranspose2dRequest, settings: Settings) -> Job:
@@ -103,10 +94,8 @@ def conv_transpose2d_job(body: ConvTranspose2dRequest, settings: Settings) -> Jo
     outputs = {"output": list(plan.output_shape)}
     compute = partial(conv_transpose2d, **inputs, **params)
     frames = partial(conv_transpose2d_plan_frames, plan, **inputs)
-    sizes = axis_sizes(*plan.output_size)
-    return Job(
-        "conv_transpose2d", inputs, params, outputs, sizes, plan.work, compute, frames, plan.frame_count
-    )
+    sizes, count = axis_sizes(*plan.output_size), plan.frame_count
+    return Job("conv_transpose2d", inputs, params, outputs, sizes, plan.work, compute, frames, count)
 
 
 def conv_transpose2d_backward_job(body: ConvTranspose2dBackwardRequest, settings: Settings) -> Job:
@@ -119,13 +108,5 @@ def conv_transpose2d_backward_job(body: ConvTranspose2dBackwardRequest, settings
         values = {"shape": given, "expected": shape}
         raise ApiError(422, "invalid_value", message, "grad_output", rule="shape_mismatch", values=values)
     compute = partial(conv_transpose2d_backward, **inputs, **params)
-    sizes = axis_sizes(*plan.output_size)
-    return Job(
-        "conv_transpose2d_backward",
-        inputs,
-        params,
-        _gradient_shapes(inputs, plan),
-        sizes,
-        plan.backward_work,
-        compute,
-    )
+    outputs, sizes = _gradient_shapes(inputs, plan), axis_sizes(*plan.output_size)
+    return Job("conv_transpose2d_backward", inputs, params, outputs, sizes, plan.backward_work, compute)
