@@ -103,7 +103,9 @@ def batch_norm_steps_result(body: BatchNormStepsRequest, settings: Settings) -> 
     stats = _running_stats(body, channels, settings)
     try:
         steps = batch_norm_training_steps(batches, stats["running_mean"], stats["running_var"], body.momentum)
-    except EngineError as error:  # a running statistic, or one of the batches (inputs[t]: "inputs")
+    except EngineError as error:
+        # The engine names a running statistic, or a batch ("inputs[1]", or batch_norm's "input"):
+        # every batch is the body's field inputs.
         raise engine_error(error, error.field if error.field in FRESH_LAYER else "inputs") from None
     return {
         "op": "batch_norm_steps",
