@@ -5,8 +5,11 @@ Every error is JSON::
     {"error": {"code": "invalid_value", "message": "stride 0 must be at least 1", "field": "stride"}}
 
 ``code`` is a stable machine name, ``message`` a sentence a learner can act on, ``field`` the body
-field at fault (or null). A limit adds ``"limit": {"name": "max_frames", "value": 20000}``;
-validation errors add ``"details"``, one ``{"field", "message"}`` per problem found. Statuses:
+field at fault (or null). A rule of the engine adds ``"rule"`` (its :data:`engine.CODES` name,
+"kernel_too_large") and ``"values"`` (the numbers the message quotes), read off the
+:class:`engine.EngineError` itself, never parsed from its prose. A limit adds
+``"limit": {"name": "max_frames", "value": 20000}``; validation errors add ``"details"``, one
+``{"field", "message"}`` per problem found. Statuses:
 400 for a body that is not JSON (malformed, NaN/Infinity, nested too deep), 404/405 for a wrong
 URL or method, 413 for a limit, 415 for a body not sent as JSON, 422 for JSON that breaks a
 rule, 500 only for a server fault (the message then says so and never carries a traceback).
@@ -27,7 +30,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from app.schemas import OP_FIELD_NAMES
+from engine import EngineError
 
 logger = logging.getLogger("convscope")
 
@@ -35,10 +38,22 @@ Limit = tuple[str, int | float]
 
 
 class ApiError(Exception):
-    """An error with its HTTP status, raised anywhere in app/ and rendered by the handlers."""
+    """An error with its HTTP status, raised anywhere in app/ and rendered by the handlers.
+
+    ``rule`` and ``values`` say which rule broke and with which numbers (an engine code, as
+    :func:`engine_error` copies them), so a page can say the error again in its own language.
+    """
 
     def __init__(
-        self, status: int, code: str, message: str, field: str | None = None, limit: Limit | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        limit: Limit | None = None,
+        *,
+        rule: str | None = None,
+        values: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -46,6 +61,15 @@ class ApiError(Exception):
         self.message = message
         self.field = field
         self.limit = limit
+        self.rule = rule
+        self.values = values
+
+
+def engine_error(error: EngineError, field: str | None, code: str = "invalid_value") -> ApiError:
+    """422 for a refusal of the engine: its message as it is, ``field`` the body field at fault,
+    and the engine's rule code and values (JSON-safe)."""
+    values: dict[str, Any] = error.as_dict()["values"]
+    return ApiError(422, code, error.message, field, rule=error.code, values=values)
 
 
 def limit_error(what: str, name: str, value: int | float, field: str | None = None) -> ApiError:
@@ -60,9 +84,13 @@ def error_content(
     field: str | None = None,
     limit: Limit | None = None,
     details: Sequence[Mapping[str, Any]] | None = None,
+    rule: str | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``{"error": {...}}`` object every error response carries."""
     error: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if rule is not None:
+        error |= {"rule": rule, "values": dict(values or {})}
     if limit is not None:
         error["limit"] = {"name": limit[0], "value": limit[1]}
     if details is not None:
@@ -214,7 +242,9 @@ def _validation_response(errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, field=exc.field, limit=exc.limit)
+    return error_response(
+        exc.status, exc.code, exc.message, field=exc.field, limit=exc.limit, rule=exc.rule, values=exc.values
+    )
 
 
 async def _request_validation(request: Request, exc: Exception) -> Response:
@@ -251,18 +281,14 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, message, headers=exc.headers)
 
 
-def field_named_by(message: str) -> str | None:
-    """The request field an engine message starts with ("stride 0 must be ..." -> "stride")."""
-    match = re.match(r"[a-z_]+", message)
-    return match.group(0) if match and match.group(0) in OP_FIELD_NAMES else None
-
-
 async def _value_error(request: Request, exc: Exception) -> Response:
-    # The engine raises ValueError with a learner-readable message for every bad argument.
+    # The engine raises EngineError, a ValueError that names its field and rule, for every bad
+    # argument; an operation's fields have the engine's (PyTorch's) names, so its field is the body's.
     if isinstance(exc, ValidationError):
         return _validation_response(exc.errors(include_url=False))
-    message = str(exc)
-    return error_response(422, "invalid_value", message, field=field_named_by(message))
+    if isinstance(exc, EngineError):
+        return await _api_error(request, engine_error(exc, exc.field))
+    return error_response(422, "invalid_value", str(exc))
 
 
 def install_error_handlers(app: FastAPI, server_error_headers: Iterable[tuple[str, str]]) -> None:

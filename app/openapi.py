@@ -39,7 +39,8 @@ STREAM_DESCRIPTION = (
     'application/x-ndjson, one JSON object per line: first `{"type": "header", ...}` (op, frame_count, '
     "parameters, shapes, output_size, inputs; see StreamHeader), sent before any frame is computed; then "
     '`{"type": "frame", ...}` per step (fields in docs/frames.md), numbered by `index` from 0; last '
-    '`{"type": "result", ...}`, the same object the plain endpoint returns.'
+    '`{"type": "result", ...}`, the result assembled from the frames: the plain endpoint\'s object, '
+    "equal up to float rounding."
 )
 
 

@@ -216,21 +216,6 @@ class BatchNormStepsRequest(OpRequest):
     momentum: float = Field(default=0.1, ge=0, le=1)
 
 
-OP_REQUESTS: tuple[type[OpRequest], ...] = (
-    Conv2dRequest,
-    Conv2dBackwardRequest,
-    ConvTranspose2dRequest,
-    ConvTranspose2dBackwardRequest,
-    MaxPool2dRequest,
-    MaxPool2dBackwardRequest,
-    AvgPool2dRequest,
-    AvgPool2dBackwardRequest,
-    BatchNormRequest,
-    BatchNormBackwardRequest,
-)
-OP_FIELD_NAMES: frozenset[str] = frozenset(name for model in OP_REQUESTS for name in model.model_fields)
-
-
 # Operation results (documentation of the JSON the endpoints return; built without pydantic for speed)
 
 Nested = Annotated[list[Any], WithJsonSchema({"type": "array", "description": "Nested lists of numbers."})]
@@ -330,6 +315,14 @@ class ErrorInfo(BaseModel):
     code: str = Field(examples=["invalid_value"])
     message: str = Field(examples=["stride 0 must be at least 1"])
     field: str | None = Field(default=None, examples=["stride"])
+    rule: str | None = Field(
+        default=None,
+        examples=["must_be_positive"],
+        description="The engine's name of the rule that broke (engine.CODES), when the engine refused.",
+    )
+    values: dict[str, Any] | None = Field(
+        default=None, examples=[{"value": 0, "minimum": 1}], description="The numbers the message quotes."
+    )
     limit: ErrorLimit | None = None
     details: list[ErrorDetail] | None = None
 

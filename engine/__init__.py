@@ -3,7 +3,8 @@
 One folder per operation family (``engine.conv``, ``engine.pool``, ``engine.norm``), each with
 one plan built from shapes alone (every rule checked there), a vectorised version for whole
 images, a plain loop reference and a step-by-step version that yields one JSON-ready frame per
-step. Output-size arithmetic with the working shown is in :mod:`engine.shapes`, the layer
+step (the generators of ``*_plan_frames`` take a plan already built and return the result
+their frames assembled). Output-size arithmetic with the working shown is in :mod:`engine.shapes`, the layer
 vocabulary in :mod:`engine.layers`. Names, layouts and rules follow ``torch.nn.functional``.
 Every public name is importable from here.
 """
@@ -38,15 +39,19 @@ from engine.conv import TransposePlan as TransposePlan
 from engine.conv import conv2d as conv2d
 from engine.conv import conv2d_backward as conv2d_backward
 from engine.conv import conv2d_backward_frames as conv2d_backward_frames
+from engine.conv import conv2d_backward_plan_frames as conv2d_backward_plan_frames
 from engine.conv import conv2d_frames as conv2d_frames
+from engine.conv import conv2d_plan_frames as conv2d_plan_frames
 from engine.conv import conv_plan as conv_plan
 from engine.conv import conv_transpose2d as conv_transpose2d
 from engine.conv import conv_transpose2d_backward as conv_transpose2d_backward
 from engine.conv import conv_transpose2d_frames as conv_transpose2d_frames
+from engine.conv import conv_transpose2d_plan_frames as conv_transpose2d_plan_frames
 from engine.conv import transpose_plan as transpose_plan
 from engine.errors import CODES as CODES
 from engine.errors import EngineError as EngineError
 from engine.frames import Frame as Frame
+from engine.frames import Frames as Frames
 from engine.frames import replay_avg_pool2d as replay_avg_pool2d
 from engine.frames import replay_avg_pool2d_backward as replay_avg_pool2d_backward
 from engine.frames import replay_batch_norm as replay_batch_norm
@@ -77,8 +82,11 @@ from engine.norm import NormPlan as NormPlan
 from engine.norm import batch_norm as batch_norm
 from engine.norm import batch_norm_backward as batch_norm_backward
 from engine.norm import batch_norm_backward_frames as batch_norm_backward_frames
+from engine.norm import batch_norm_backward_plan_frames as batch_norm_backward_plan_frames
 from engine.norm import batch_norm_frames as batch_norm_frames
+from engine.norm import batch_norm_plan_frames as batch_norm_plan_frames
 from engine.norm import batch_norm_training_steps as batch_norm_training_steps
+from engine.norm import check_running_var as check_running_var
 from engine.norm import norm_backward_plan as norm_backward_plan
 from engine.norm import norm_plan as norm_plan
 from engine.optim import SGD as SGD
@@ -90,11 +98,15 @@ from engine.pool import PoolPlan as PoolPlan
 from engine.pool import avg_pool2d as avg_pool2d
 from engine.pool import avg_pool2d_backward as avg_pool2d_backward
 from engine.pool import avg_pool2d_backward_frames as avg_pool2d_backward_frames
+from engine.pool import avg_pool2d_backward_plan_frames as avg_pool2d_backward_plan_frames
 from engine.pool import avg_pool2d_frames as avg_pool2d_frames
+from engine.pool import avg_pool2d_plan_frames as avg_pool2d_plan_frames
 from engine.pool import max_pool2d as max_pool2d
 from engine.pool import max_pool2d_backward as max_pool2d_backward
 from engine.pool import max_pool2d_backward_frames as max_pool2d_backward_frames
+from engine.pool import max_pool2d_backward_plan_frames as max_pool2d_backward_plan_frames
 from engine.pool import max_pool2d_frames as max_pool2d_frames
+from engine.pool import max_pool2d_plan_frames as max_pool2d_plan_frames
 from engine.pool import pool_plan as pool_plan
 from engine.receptive import Box as Box
 from engine.receptive import LayerField as LayerField

@@ -24,8 +24,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from engine._checks import IntPair, PairLike, Shape, pair, positive_pair
-from engine.conv.api import conv_plan
-from engine.conv.plan import ConvPlan
+from engine.conv.plan import ConvPlan, conv_plan
 from engine.errors import EngineError
 from engine.norm.plan import norm_input_shape
 from engine.pool.plan import PoolPlan, pool_plan

@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from engine._checks import batched_shape
 from engine.activations import activation as check_activation
-from engine.conv.api import conv_plan, transpose_plan
+from engine.conv.plan import conv_plan, transpose_plan
 from engine.errors import EngineError
 from engine.norm.plan import norm_backward_plan, norm_plan
 from engine.pool.plan import PoolPlan, pool_plan
@@ -23,11 +22,9 @@ ARRAY_ARGUMENTS = ("input", "weight", "bias", "grad_output", "running_mean", "ru
 
 
 def _pool_upstream(plan: PoolPlan, grad_output_shape: Sequence[int] | None) -> PoolPlan:
-    """A counted pooling backward request's grad_output must have the pooled shape (3-D read as N = 1)."""
-    expected = (*plan.input_shape[:2], *plan.out_size)
-    if grad_output_shape is not None and batched_shape(grad_output_shape, "grad_output") != expected:
-        message = f"grad_output must have the output's shape {expected}, got shape {tuple(grad_output_shape)}"
-        raise EngineError("shape_mismatch", message, field="grad_output", expected=expected)
+    """A counted pooling backward request's grad_output must have the pooled shape."""
+    if grad_output_shape is not None:
+        plan.check_grad_output(grad_output_shape)
     return plan
 
 

@@ -1,11 +1,17 @@
-"""conv2d and conv_transpose2d requests, forward and backward, as jobs for the engine."""
+"""conv2d and conv_transpose2d requests, forward and backward, as jobs for the engine.
+
+Each builder makes the engine's plan from the arrays' shapes and the request's settings (every
+rule checked there) and reads the output shape, the output sizes, the work and the frame count
+off it; the frames are generated on that plan.
+"""
 
 from __future__ import annotations
 
-import math
+from functools import partial
 from typing import Any
 
-from app.ops.job import Array, Inputs, Job, axis_sizes, pair_of, prepare
+from app.errors import ApiError
+from app.ops.job import Array, Inputs, Job, axis_sizes, prepare
 from app.schemas import (
     Conv2dBackwardRequest,
     Conv2dRequest,
@@ -13,67 +19,44 @@ from app.schemas import (
     ConvTranspose2dRequest,
 )
 from app.settings import Settings
-from app.tensors import CONV_WEIGHT, INPUT, TRANSPOSE_WEIGHT, VECTOR
+from app.tensors import CONV_WEIGHT, INPUT, TRANSPOSE_WEIGHT, VECTOR, shape_of
 from engine import (
+    ConvPlan,
+    TransposePlan,
     apply_activation,
     conv2d,
     conv2d_backward,
-    conv2d_backward_frames,
-    conv2d_frames,
-    conv2d_output_shape,
+    conv2d_backward_plan_frames,
+    conv2d_plan_frames,
+    conv_plan,
     conv_transpose2d,
     conv_transpose2d_backward,
-    conv_transpose2d_frames,
-    conv_transpose_output_size,
-    frame_count,
+    conv_transpose2d_plan_frames,
+    transpose_plan,
 )
 
-Geometry = tuple[list[int], dict[str, dict[str, Any]], int]
+CONV_SETTINGS = ("stride", "padding", "dilation", "groups", "padding_mode")
+TRANSPOSE_SETTINGS = ("stride", "padding", "output_padding", "groups", "dilation")
 
 
-def _batch(shape: tuple[int, ...]) -> list[int]:
-    """The batch axis of an output: [N] for an (N, C, H, W) input, none for (C, H, W)."""
-    return [int(shape[0])] if len(shape) == 4 else []
+def _conv_plan(inputs: Inputs, params: dict[str, Any]) -> ConvPlan:
+    """conv2d's plan for the request's input, weight and (optional) bias."""
+    settings = {name: params[name] for name in CONV_SETTINGS}
+    bias = shape_of(inputs.get("bias"))
+    return conv_plan(inputs["input"].shape, inputs["weight"].shape, bias, **settings)
 
 
-def _conv_geometry(inputs: Inputs, params: dict[str, Any]) -> Geometry:
-    """conv2d's output shape, its per-axis derivation and its multiply-adds."""
-    x, w = inputs["input"].shape, inputs["weight"].shape
-    rows, cols = conv2d_output_shape(
-        (int(x[-2]), int(x[-1])),
-        (int(w[2]), int(w[3])),
-        params["stride"],
-        params["padding"],
-        params["dilation"],
-    )
-    shape = [*_batch(x), int(w[0]), rows.size, cols.size]
-    return shape, axis_sizes(rows, cols), math.prod(shape) * math.prod(w[1:])
+def _transpose_plan(inputs: Inputs, params: dict[str, Any]) -> TransposePlan:
+    """conv_transpose2d's plan for the request's input, weight and (optional) bias."""
+    settings = {name: params[name] for name in TRANSPOSE_SETTINGS}
+    bias = shape_of(inputs.get("bias"))
+    return transpose_plan(inputs["input"].shape, inputs["weight"].shape, bias, **settings)
 
 
-def _transpose_geometry(inputs: Inputs, params: dict[str, Any]) -> Geometry:
-    """conv_transpose2d's output shape, its per-axis derivation and its multiply-adds."""
-    x, w = inputs["input"].shape, inputs["weight"].shape
-    stride, padding = pair_of(params["stride"]), pair_of(params["padding"])
-    output_padding, dilation = pair_of(params["output_padding"]), pair_of(params["dilation"])
-    rows, cols = (
-        conv_transpose_output_size(
-            int(x[axis - 2]),  # the input's last two axes, whatever its rank
-            int(w[axis + 2]),
-            stride[axis],
-            padding[axis],
-            output_padding[axis],
-            dilation[axis],
-        )
-        for axis in (0, 1)
-    )
-    shape = [*_batch(x), int(w[1]) * params["groups"], rows.size, cols.size]
-    return shape, axis_sizes(rows, cols), math.prod(x) * math.prod(w[1:])
-
-
-def _gradient_shapes(inputs: Inputs, out_channels: int) -> dict[str, list[int]]:
+def _gradient_shapes(inputs: Inputs, plan: ConvPlan | TransposePlan) -> dict[str, list[int]]:
     """grad_input, grad_weight and grad_bias are shaped like input, weight and the bias would be."""
     x, w = inputs["input"], inputs["weight"]
-    return {"grad_input": list(x.shape), "grad_weight": list(w.shape), "grad_bias": [out_channels]}
+    return {"grad_input": list(x.shape), "grad_weight": list(w.shape), "grad_bias": [plan.out_channels]}
 
 
 def activated_conv2d(activation: str, **arguments: Any) -> Array | tuple[Array, Array]:
@@ -83,44 +66,47 @@ def activated_conv2d(activation: str, **arguments: Any) -> Array | tuple[Array, 
 
 
 def conv2d_job(body: Conv2dRequest, settings: Settings) -> Job:
-    op = "conv2d"
     inputs, params = prepare(body, settings, input=INPUT, weight=CONV_WEIGHT, bias=VECTOR)
-    count = frame_count(op, **inputs, **params)
-    shape, sizes, work = _conv_geometry(inputs, params)
-    outputs = {"output": shape} | ({} if params["activation"] == "none" else {"pre_activation": shape})
-    return Job(op, inputs, params, outputs, sizes, work, activated_conv2d, conv2d_frames, count)
+    plan = _conv_plan(inputs, params)
+    shape = list(plan.output_shape)
+    activation = params["activation"]
+    outputs = {"output": shape} | ({} if activation == "none" else {"pre_activation": shape})
+    compute = partial(activated_conv2d, **inputs, **params)
+    frames = partial(conv2d_plan_frames, plan, **inputs, activation=activation)
+    sizes = axis_sizes(*plan.output_size)
+    return Job("conv2d", inputs, params, outputs, sizes, plan.work, compute, frames, plan.frame_count)
 
 
 def conv2d_backward_job(body: Conv2dBackwardRequest, settings: Settings) -> Job:
-    op = "conv2d_backward"
     inputs, params = prepare(body, settings, input=INPUT, weight=CONV_WEIGHT, grad_output=INPUT)
-    count = frame_count(op, **inputs, **params)
-    _, sizes, work = _conv_geometry(inputs, params)
-    outputs = _gradient_shapes(inputs, int(inputs["weight"].shape[0]))
-    return Job(op, inputs, params, outputs, sizes, 2 * work, conv2d_backward, conv2d_backward_frames, count)
+    plan = _conv_plan(inputs, params)
+    plan.check_grad_output(inputs["grad_output"].shape)
+    compute = partial(conv2d_backward, **inputs, **params)
+    frames = partial(conv2d_backward_plan_frames, plan, **inputs)
+    outputs, sizes = _gradient_shapes(inputs, plan), axis_sizes(*plan.output_size)
+    work, count = plan.backward_work, plan.backward_frame_count
+    return Job("conv2d_backward", inputs, params, outputs, sizes, work, compute, frames, count)
 
 
 def conv_transpose2d_job(body: ConvTranspose2dRequest, settings: Settings) -> Job:
-    op = "conv_transpose2d"
     inputs, params = prepare(body, settings, input=INPUT, weight=TRANSPOSE_WEIGHT, bias=VECTOR)
-    count = frame_count(op, **inputs, **params)
-    shape, sizes, work = _transpose_geometry(inputs, params)
-    return Job(
-        op, inputs, params, {"output": shape}, sizes, work, conv_transpose2d, conv_transpose2d_frames, count
-    )
+    plan = _transpose_plan(inputs, params)
+    outputs = {"output": list(plan.output_shape)}
+    compute = partial(conv_transpose2d, **inputs, **params)
+    frames = partial(conv_transpose2d_plan_frames, plan, **inputs)
+    sizes, count = axis_sizes(*plan.output_size), plan.frame_count
+    return Job("conv_transpose2d", inputs, params, outputs, sizes, plan.work, compute, frames, count)
 
 
 def conv_transpose2d_backward_job(body: ConvTranspose2dBackwardRequest, settings: Settings) -> Job:
     """No frames: the transposed convolution's input gradient is an ordinary conv2d's."""
     inputs, params = prepare(body, settings, input=INPUT, weight=TRANSPOSE_WEIGHT, grad_output=INPUT)
-    x, w, g = inputs["input"], inputs["weight"], inputs["grad_output"]
-    frame_count("conv_transpose2d", input=x, weight=w, **params)  # the forward's shape rules
-    shape, sizes, work = _transpose_geometry(inputs, params)
-    if list(g.shape) != shape:
-        raise ValueError(
-            f"grad_output must have the conv_transpose2d output's shape {shape}, got {list(g.shape)}"
-        )
-    outputs = _gradient_shapes(inputs, shape[-3])
-    return Job(
-        "conv_transpose2d_backward", inputs, params, outputs, sizes, 2 * work, conv_transpose2d_backward
-    )
+    plan = _transpose_plan(inputs, params)
+    shape, given = list(plan.output_shape), list(inputs["grad_output"].shape)
+    if given != shape:
+        message = f"grad_output must have the conv_transpose2d output's shape {shape}, got {given}"
+        values = {"shape": given, "expected": shape}
+        raise ApiError(422, "invalid_value", message, "grad_output", rule="shape_mismatch", values=values)
+    compute = partial(conv_transpose2d_backward, **inputs, **params)
+    outputs, sizes = _gradient_shapes(inputs, plan), axis_sizes(*plan.output_size)
+    return Job("conv_transpose2d_backward", inputs, params, outputs, sizes, plan.backward_work, compute)

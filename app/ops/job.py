@@ -1,16 +1,20 @@
 """A prepared request and its two answers: the JSON result, or the NDJSON stream of its frames.
 
-Each operation module turns a request body into a :class:`Job`. Preparing checks everything
-that can be checked from shapes (the engine's own rules through ``frame_count``, and the limits),
-so the plain endpoint and the stream refuse the same requests with the same messages, and a
-stream never has to fail after its first line.
+Each operation module turns a request body into a :class:`Job`, building the engine's plan for
+it from the arrays' shapes and the parameters: the plan checks every rule of the operation and
+gives the output shapes, the output sizes with their derivations, the work and the frame count.
+With the limits checked too, the plain endpoint and the stream refuse the same requests with the
+same messages, and a stream never has to fail after its first line.
 
 A stream is one JSON object per line: ``{"type": "header", ...}`` first, sent before any frame
-is computed; then ``{"type": "frame", ...}`` per step; then ``{"type": "result", ...}``, the plain
-endpoint's answer. The frames are generated lazily by a plain (sync) generator, which Starlette
-iterates in its thread pool, so the CPU work stays off the event loop. Lines are sent in chunks of
-about 64 kB: one thread hop per chunk instead of per frame. Should anything fail after the header
-(it should not: every check runs before), the stream ends with ``{"type": "error", "error": {...}}``.
+is computed; then ``{"type": "frame", ...}`` per step; then ``{"type": "result", ...}``, the result
+the frame generator assembled from the values its frames carry (it returns it after its last
+frame). That is the plain endpoint's answer up to float rounding: the plain endpoint runs the
+vectorised engine, whose sums run in another order (they differ in the last bits, about 1e-15).
+The frames are generated lazily by a plain (sync) generator, which Starlette iterates in its
+thread pool, so the CPU work stays off the event loop. Lines are sent in chunks of about 64 kB:
+one thread hop per chunk instead of per frame. Should anything fail after the header (it should
+not: every check runs before), the stream ends with ``{"type": "error", "error": {...}}``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,14 +33,15 @@ from starlette.responses import JSONResponse, StreamingResponse
 from app.errors import ApiError, error_content, limit_error
 from app.settings import Settings
 from app.tensors import Layouts, as_list, resolve_optional, shape_of
-from engine import Frame, OutputSize
+from engine import Frames, OutputSize
 
 logger = logging.getLogger("convscope")
 
 Array = NDArray[Any]
 Inputs = dict[str, Any]  # field name -> array (None for an omitted optional tensor)
-Compute = Callable[..., Array | tuple[Array, ...]]
-Frames = Callable[..., Iterator[Frame]]
+Outputs = Array | tuple[Array, ...]  # in the order of Job.outputs
+Compute = Callable[[], Outputs]
+StartFrames = Callable[[], Frames[Outputs]]
 
 NDJSON = "application/x-ndjson"
 CHUNK_BYTES = 1 << 16
@@ -47,12 +52,12 @@ class Job:
     """Everything an endpoint needs to answer.
 
     ``op``: the frames' op name ("conv2d", "max_pool2d_backward", ...). ``inputs``: arrays as the
-    engine receives them (None for an absent bias). ``outputs``: result name -> expected shape.
-    ``work``: multiply-adds (or window reads) from shapes. ``compute`` is the vectorised engine
-    function and ``frames`` the frame generator (None for an operation without frames); both
-    are called with the inputs and the parameters as keywords (the fields have PyTorch's names),
-    and ``compute`` returns the outputs in the order of ``outputs``. ``frame_count`` comes from
-    shapes, before anything is computed.
+    engine receives them (None for an absent bias). ``outputs``: result name -> shape, from the
+    plan. ``output_size``: the plan's output axes as JSON (None for batch norm). ``work``:
+    multiply-adds (or window reads), from the plan. ``compute`` runs the vectorised engine and
+    ``frames`` starts the frame generator on the plan (None for an operation without frames);
+    both return the outputs in the order of ``outputs``, the generator after its last frame.
+    ``frame_count`` comes from the plan, before anything is computed.
     """
 
     op: str
@@ -62,7 +67,7 @@ class Job:
     output_size: dict[str, dict[str, Any]] | None
     work: int
     compute: Compute
-    frames: Frames | None = None
+    frames: StartFrames | None = None
     frame_count: int | None = None
 
     def shapes(self) -> dict[str, list[int] | None]:
@@ -80,14 +85,13 @@ class Job:
             "inputs": {name: as_list(array) for name, array in self.inputs.items()},
         }
 
-    def start_frames(self) -> Iterator[Frame]:
-        """The frame generator, started: its argument checks run now, its frames as they are read."""
+    def start_frames(self) -> Frames[Outputs]:
+        """The frame generator, started: its frames are computed as they are read."""
         assert self.frames is not None
-        return self.frames(**self.inputs, **self.parameters)
+        return self.frames()
 
-    def result(self) -> dict[str, Any]:
-        """The plain endpoint's answer (and a stream's last line): run the engine, serialise."""
-        computed = self.compute(**self.inputs, **self.parameters)
+    def content(self, computed: Outputs) -> dict[str, Any]:
+        """A result as JSON: the op, the shapes, the inputs and each output under its name."""
         arrays = computed if isinstance(computed, tuple) else (computed,)
         content: dict[str, Any] = {
             "op": self.op,
@@ -96,6 +100,10 @@ class Job:
         }
         content.update({name: array.tolist() for name, array in zip(self.outputs, arrays, strict=True)})
         return content
+
+    def result(self) -> dict[str, Any]:
+        """The plain endpoint's answer: the vectorised engine, serialised."""
+        return self.content(self.compute())
 
 
 def axis_sizes(rows: OutputSize, cols: OutputSize) -> dict[str, dict[str, Any]]:
@@ -109,13 +117,6 @@ def axis_sizes(rows: OutputSize, cols: OutputSize) -> dict[str, dict[str, Any]]:
         }
         for name, axis in (("height", rows), ("width", cols))
     }
-
-
-def pair_of(value: int | Sequence[int]) -> tuple[int, int]:
-    """A request's int-or-pair field as (rows, cols); the schema has checked its form."""
-    if isinstance(value, int):
-        return value, value
-    return int(value[0]), int(value[1])
 
 
 def check_limits(job: Job, settings: Settings, *, stream: bool) -> None:
@@ -166,13 +167,19 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
 
 
-def ndjson_lines(job: Job, frames: Iterator[Frame]) -> Iterator[bytes]:
-    """Header, frames, result, each a line; frames computed only as the client reads."""
+def ndjson_lines(job: Job, frames: Frames[Outputs]) -> Iterator[bytes]:
+    """Header, frames, result, each a line; frames computed only as the client reads, and the
+    result line built from what the generator returns after its last frame."""
     yield _dumps(job.header()) + b"\n"
     chunk: list[bytes] = []
     size = 0
     try:
-        for frame in frames:
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration as end:  # the outputs, assembled from the frames' own values
+                computed: Outputs = end.value
+                break
             # Splice the type into the frame's own JSON instead of copying every frame dict.
             line = b'{"type":"frame",' + _dumps(frame)[1:] + b"\n"
             chunk.append(line)
@@ -180,10 +187,7 @@ def ndjson_lines(job: Job, frames: Iterator[Frame]) -> Iterator[bytes]:
             if size >= CHUNK_BYTES:
                 yield b"".join(chunk)
                 chunk, size = [], 0
-        # The last line is the plain endpoint's answer, from the same vectorised computation: the
-        # frames come from the loop reference, whose sums run in another order, so values rebuilt
-        # from them can differ from it in the last bits.
-        chunk.append(_dumps({"type": "result", **job.result()}) + b"\n")
+        chunk.append(_dumps({"type": "result", **job.content(computed)}) + b"\n")
         yield b"".join(chunk)
     except Exception as exc:  # the response has started: an error line is all that can be sent now
         logger.error("stream of %s failed after its header", job.op, exc_info=exc)
@@ -198,7 +202,7 @@ class NDJSONResponse(StreamingResponse):
 
 
 def stream_response(job: Job) -> StreamingResponse:
-    """Start the frame generator here, so its argument checks still answer with a 4xx, then stream."""
+    """Create the frame generator (the plan has checked its arguments), then stream its lines."""
     frames = job.start_frames()
     return NDJSONResponse(
         ndjson_lines(job, frames), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

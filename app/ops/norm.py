@@ -1,11 +1,16 @@
-"""batch_norm requests, forward and backward, as jobs for the engine."""
+"""batch_norm requests, forward and backward, as jobs for the engine.
+
+Each builder makes the engine's batch-norm plan from the arrays' shapes and the settings (every
+rule checked there, and the running variance's sign beside it) and reads the shapes, the work and
+the frame count off it; the frames are generated on that plan.
+"""
 
 from __future__ import annotations
 
-import math
+from functools import partial
 from typing import Any
 
-from app.errors import ApiError, limit_error
+from app.errors import engine_error, limit_error
 from app.ops.job import Inputs, Job, parameters_of, prepare
 from app.schemas import (
     BatchNormBackwardRequest,
@@ -15,14 +20,17 @@ from app.schemas import (
     TensorSpec,
 )
 from app.settings import Settings
-from app.tensors import BATCH, VECTOR, Array, resolve, resolve_optional
+from app.tensors import BATCH, VECTOR, Array, resolve, resolve_optional, shape_of
 from engine import (
+    EngineError,
     batch_norm,
     batch_norm_backward,
-    batch_norm_backward_frames,
-    batch_norm_frames,
+    batch_norm_backward_plan_frames,
+    batch_norm_plan_frames,
     batch_norm_training_steps,
-    frame_count,
+    check_running_var,
+    norm_backward_plan,
+    norm_plan,
 )
 
 FRESH_LAYER: dict[str, SpecKind] = {
@@ -44,7 +52,6 @@ def _running_stats(
 
 
 def batch_norm_job(body: BatchNormRequest, settings: Settings) -> Job:
-    op = "batch_norm"
     x = resolve(body.input, "input", settings, BATCH)
     channels = int(x.shape[1])
     inputs: Inputs = {"input": x, **_running_stats(body, channels, settings)}
@@ -52,21 +59,28 @@ def batch_norm_job(body: BatchNormRequest, settings: Settings) -> Job:
         name: resolve_optional(getattr(body, name), name, settings, VECTOR) for name in ("weight", "bias")
     }
     params = parameters_of(body, inputs)
-    count = frame_count(op, **inputs, **params)
-    outputs = {"output": list(x.shape), "running_mean": [channels], "running_var": [channels]}
-    work = 2 * math.prod(x.shape)
-    return Job(op, inputs, params, outputs, None, work, batch_norm, batch_norm_frames, count)
+    mean, var, gamma, beta = (
+        shape_of(inputs[name]) for name in ("running_mean", "running_var", "weight", "bias")
+    )
+    plan = norm_plan(x.shape, mean, var, gamma, beta, **params)
+    check_running_var(inputs["running_var"])
+    outputs = {"output": list(plan.output_shape), "running_mean": [channels], "running_var": [channels]}
+    compute = partial(batch_norm, **inputs, **params)
+    frames = partial(batch_norm_plan_frames, plan, **inputs)
+    return Job("batch_norm", inputs, params, outputs, None, plan.work, compute, frames, plan.frame_count)
 
 
 def batch_norm_backward_job(body: BatchNormBackwardRequest, settings: Settings) -> Job:
-    op = "batch_norm_backward"
     inputs, params = prepare(body, settings, input=BATCH, grad_output=BATCH, weight=VECTOR)
-    count = frame_count(op, **inputs, **params)
-    shape = list(inputs["input"].shape)
+    x, g, gamma = inputs["input"], inputs["grad_output"], inputs["weight"]
+    plan = norm_backward_plan(x.shape, g.shape, shape_of(gamma), **params)
+    shape = list(plan.output_shape)
     outputs = {"grad_input": shape, "grad_weight": [shape[1]], "grad_bias": [shape[1]]}
-    work = 3 * math.prod(shape)
+    compute = partial(batch_norm_backward, **inputs, **params)
+    frames = partial(batch_norm_backward_plan_frames, plan, **inputs)
+    count = plan.backward_frame_count
     return Job(
-        op, inputs, params, outputs, None, work, batch_norm_backward, batch_norm_backward_frames, count
+        "batch_norm_backward", inputs, params, outputs, None, plan.backward_work, compute, frames, count
     )
 
 
@@ -89,10 +103,10 @@ def batch_norm_steps_result(body: BatchNormStepsRequest, settings: Settings) -> 
     stats = _running_stats(body, channels, settings)
     try:
         steps = batch_norm_training_steps(batches, stats["running_mean"], stats["running_var"], body.momentum)
-    except ValueError as error:
-        message = str(error)
-        field = next((name for name in FRESH_LAYER if message.startswith(name)), "inputs")
-        raise ApiError(422, "invalid_value", message, field) from None
+    except EngineError as error:
+        # The engine names a running statistic, or a batch ("inputs[1]", or batch_norm's "input"):
+        # every batch is the body's field inputs.
+        raise engine_error(error, error.field if error.field in FRESH_LAYER else "inputs") from None
     return {
         "op": "batch_norm_steps",
         "steps": len(batches),

@@ -1,12 +1,17 @@
-"""max_pool2d and avg_pool2d requests, forward and backward, as jobs for the engine."""
+"""max_pool2d and avg_pool2d requests, forward and backward, as jobs for the engine.
+
+Each builder makes the engine's pooling plan from the input's shape and the request's window
+(every rule checked there) and reads the pooled shape, the output sizes, the window reads and
+the frame count off it; the frames are generated on that plan.
+"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Literal
 
-from app.ops.job import Array, Compute, Frames, Inputs, Job, axis_sizes, pair_of, prepare
+from app.ops.job import Array, Inputs, Job, axis_sizes, prepare
 from app.schemas import (
     AvgPool2dBackwardRequest,
     AvgPool2dRequest,
@@ -17,40 +22,31 @@ from app.schemas import (
 from app.settings import Settings
 from app.tensors import INPUT
 from engine import (
-    Frame,
+    Frames,
+    PoolPlan,
     avg_pool2d,
     avg_pool2d_backward,
-    avg_pool2d_backward_frames,
-    avg_pool2d_frames,
-    frame_count,
+    avg_pool2d_backward_plan_frames,
+    avg_pool2d_plan_frames,
     max_pool2d,
     max_pool2d_backward,
-    max_pool2d_backward_frames,
-    max_pool2d_frames,
-    pool_output_size,
+    max_pool2d_backward_plan_frames,
+    max_pool2d_plan_frames,
+    pool_plan,
 )
 
+Vectorised = Callable[..., Any]  # the vectorised engine: the inputs and the parameters as keywords
+PlanFrames = Callable[..., Frames[Any]]  # a frame generator: the plan, then the inputs as keywords
 
-def _geometry(inputs: Inputs, params: dict[str, Any]) -> tuple[list[int], dict[str, dict[str, Any]], int]:
-    """The pooled shape, its per-axis derivation, and the window reads (outputs x kernel cells)."""
-    x = inputs["input"].shape
-    kernel = pair_of(params["kernel_size"])
-    stride = kernel if params["stride"] is None else pair_of(params["stride"])
-    padding = pair_of(params["padding"])
-    dilation = pair_of(params.get("dilation", 1))
-    rows, cols = (
-        pool_output_size(
-            int(x[axis - 2]),
-            kernel[axis],
-            stride[axis],
-            padding[axis],
-            dilation[axis],
-            params["ceil_mode"],
-        )
-        for axis in (0, 1)
+
+def _plan(op: str, inputs: Inputs, params: dict[str, Any]) -> PoolPlan:
+    """The pooling plan of ``op`` ("max_pool2d", "avg_pool2d_backward", ...) for the request's input."""
+    mode: Literal["max", "avg"] = "max" if op.startswith("max") else "avg"
+    window = (params["kernel_size"], params["stride"], params["padding"], params.get("dilation", 1))
+    include = params.get("count_include_pad", True)
+    return pool_plan(
+        inputs["input"].shape, *window, params["ceil_mode"], mode=mode, count_include_pad=include
     )
-    shape = [*(int(size) for size in x[:-2]), rows.size, cols.size]
-    return shape, axis_sizes(rows, cols), math.prod(shape) * kernel[0] * kernel[1]
 
 
 def switched_max_pool2d_backward(grad_output: Array, input: Array, **params: Any) -> Array:
@@ -64,42 +60,43 @@ def shaped_avg_pool2d_backward(grad_output: Array, input: Array, **params: Any) 
     return avg_pool2d_backward(grad_output, input.shape, **params)
 
 
-def shaped_avg_pool2d_backward_frames(grad_output: Array, input: Array, **params: Any) -> Iterator[Frame]:
-    return avg_pool2d_backward_frames(grad_output, input.shape, **params)
+def shaped_avg_pool2d_backward_frames(plan: PoolPlan, grad_output: Array, input: Array) -> Frames[Array]:
+    """Average pooling's gradient frames: the plan holds the input's shape, its values are not used."""
+    return avg_pool2d_backward_plan_frames(plan, grad_output)
 
 
-def _forward_job(
-    op: str, body: OpRequest, settings: Settings, compute: Compute, frames: Frames, results: tuple[str, ...]
-) -> Job:
-    """A pooling: ``results`` names what ``compute`` returns, each shaped like the pooled output."""
-    inputs, params = prepare(body, settings, input=INPUT)
-    count = frame_count(op, **inputs, **params)
-    shape, sizes, work = _geometry(inputs, params)
-    return Job(op, inputs, params, dict.fromkeys(results, shape), sizes, work, compute, frames, count)
-
-
-def _backward_job(op: str, body: OpRequest, settings: Settings, compute: Compute, frames: Frames) -> Job:
-    """A pooling's gradient: ``compute`` returns grad_input, shaped like the input."""
-    inputs, params = prepare(body, settings, input=INPUT, grad_output=INPUT)
-    count = frame_count(op, **inputs, **params)
-    _, sizes, work = _geometry(inputs, params)
-    outputs = {"grad_input": list(inputs["input"].shape)}
-    return Job(op, inputs, params, outputs, sizes, work, compute, frames, count)
+def _job(op: str, body: OpRequest, settings: Settings, compute: Vectorised, frames: PlanFrames) -> Job:
+    """A pooling pass: ``compute`` (the vectorised engine) and ``frames`` (a generator on the plan)
+    take the inputs as keywords and return the outputs: each pooled forward, grad_input backward."""
+    backward = op.endswith("_backward")
+    layouts = {"input": INPUT, "grad_output": INPUT} if backward else {"input": INPUT}
+    inputs, params = prepare(body, settings, **layouts)
+    plan = _plan(op, inputs, params)
+    if backward:
+        plan.check_grad_output(inputs["grad_output"].shape)
+        outputs = {"grad_input": list(inputs["input"].shape)}
+        work, count = plan.backward_work, plan.backward_frame_count
+    else:
+        results = ("output", "indices") if op == "max_pool2d" else ("output",)
+        outputs = {name: list(plan.output_shape) for name in results}
+        work, count = plan.work, plan.frame_count
+    calls = partial(compute, **inputs, **params), partial(frames, plan, **inputs)
+    return Job(op, inputs, params, outputs, axis_sizes(*plan.output_size), work, *calls, count)
 
 
 def max_pool2d_job(body: MaxPool2dRequest, settings: Settings) -> Job:
-    return _forward_job("max_pool2d", body, settings, max_pool2d, max_pool2d_frames, ("output", "indices"))
+    return _job("max_pool2d", body, settings, max_pool2d, max_pool2d_plan_frames)
 
 
 def max_pool2d_backward_job(body: MaxPool2dBackwardRequest, settings: Settings) -> Job:
     op = "max_pool2d_backward"
-    return _backward_job(op, body, settings, switched_max_pool2d_backward, max_pool2d_backward_frames)
+    return _job(op, body, settings, switched_max_pool2d_backward, max_pool2d_backward_plan_frames)
 
 
 def avg_pool2d_job(body: AvgPool2dRequest, settings: Settings) -> Job:
-    return _forward_job("avg_pool2d", body, settings, avg_pool2d, avg_pool2d_frames, ("output",))
+    return _job("avg_pool2d", body, settings, avg_pool2d, avg_pool2d_plan_frames)
 
 
 def avg_pool2d_backward_job(body: AvgPool2dBackwardRequest, settings: Settings) -> Job:
     op = "avg_pool2d_backward"
-    return _backward_job(op, body, settings, shaped_avg_pool2d_backward, shaped_avg_pool2d_backward_frames)
+    return _job(op, body, settings, shaped_avg_pool2d_backward, shaped_avg_pool2d_backward_frames)

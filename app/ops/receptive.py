@@ -6,18 +6,15 @@ the answer is the JSON of :class:`app.schemas.ReceptiveFieldResponse`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
-from app.errors import ApiError, limit_error
+from app.errors import ApiError, engine_error, limit_error
 from app.schemas import ReceptiveFieldRequest, ReceptiveUnit
 from app.settings import Settings
-from engine import Box, LayerField, effective_receptive_field, receptive_fields, unit_field
-
-_LAYER = re.compile(r"^layer (\d+)")
+from engine import Box, EngineError, LayerField, effective_receptive_field, receptive_fields, unit_field
 
 
 def _box(box: Box | None) -> dict[str, int] | None:
@@ -72,12 +69,13 @@ def _sides(body: ReceptiveFieldRequest) -> tuple[int, int]:
     return body.input_height, body.input_width
 
 
-def _engine_error(error: ValueError) -> ApiError:
-    """The engine's message names the layer or the unit; point `field` at it."""
-    message = str(error)
-    match = _LAYER.match(message)
-    field = f"layers[{match.group(1)}]" if match else "unit" if message.startswith("unit") else None
-    return ApiError(422, "invalid_layer" if match else "invalid_value", message, field)
+def _refusal(error: EngineError) -> ApiError:
+    """The engine names the layer at fault ("layers[2]", or the key of its spec, "layers[2].padding")
+    or the unit; the answer points `field` at the layer as a whole, or at the unit."""
+    field = None if error.field is None else error.field.partition(".")[0]
+    if field is not None and field.startswith("layers["):
+        return engine_error(error, field, "invalid_layer")
+    return engine_error(error, field)
 
 
 def _check_limits(body: ReceptiveFieldRequest, sides: tuple[int, int], settings: Settings) -> None:
@@ -165,6 +163,6 @@ def receptive_field_result(body: ReceptiveFieldRequest, settings: Settings) -> d
             result["unit"] = _unit(sides, layers, body.unit)
         if body.effective:
             result["effective"] = _effective(body, sides, layers, fields, settings)
-    except ValueError as error:
-        raise _engine_error(error) from None
+    except EngineError as error:
+        raise _refusal(error) from None
     return result

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
@@ -227,12 +227,18 @@ OPERATIONS: tuple[Operation, ...] = (
 
 
 def _add_routes(op: Operation) -> None:
-    """POST /api<path> answers the result; with ``frames``, POST /api<path>/frames streams it."""
+    """POST /api<path> answers the result; with ``frames``, POST /api<path>/frames streams it.
 
-    def plain(body: Any, settings: SettingsDep) -> JSONResponse:
+    The handlers read the app's settings off its state, where ``create_app`` put them (as
+    ``app.settings.get_settings`` does), with no dependency to resolve on every request.
+    """
+
+    def plain(body: Any, request: Request) -> JSONResponse:
+        settings: Settings = request.app.state.settings
         return respond(op.job(body, settings), settings)
 
-    def stream(body: Any, settings: SettingsDep) -> StreamingResponse:
+    def stream(body: Any, request: Request) -> StreamingResponse:
+        settings: Settings = request.app.state.settings
         return respond_stream(op.job(body, settings), settings)
 
     routes: list[tuple[Callable[..., Response], str, str, str, Responses]] = [

@@ -4,7 +4,8 @@ grad_input is shown as the "full" convolution of the upstream gradient with the 
 180 degrees: for each input cell, which upstream gradients meet which flipped-kernel weights.
 With a non-zero padding mode the padded cells were copies of real cells, so their gradients fold
 back onto the cells they copied: frames then cover the whole padded plane, followed by one
-"grad_input_fold" frame per padding cell.
+"grad_input_fold" frame per padding cell. The generator returns the three gradients assembled
+from the values its frames carry.
 """
 
 from __future__ import annotations
@@ -15,24 +16,34 @@ from typing import Any
 
 import numpy as np
 
-from engine._checks import Array, IntArray, pad_planes
+from engine._checks import Array, IntArray, pad_planes, restore_rank
 from engine.conv.frames import conv_taps
-from engine.conv.plan import ConvPlan
-from engine.frames.cells import Frame, gather_windows, head, source_coords, window_fields, window_grid
+from engine.conv.plan import ConvPlan, Gradients
+from engine.frames.cells import Frames, gather_windows, head, source_coords, window_fields, window_grid
 
 OP = "conv2d_backward"
 
 
-def backward_frames(plan: ConvPlan, g: Array, x: Array, w: Array) -> Iterator[Frame]:
-    """Frames of conv2d's gradients: g (N, O, oH, oW), x (N, C, H, W), w (O, C/groups, kH, kW), float64.
+def conv2d_backward_plan_frames(
+    plan: ConvPlan, grad_output: Any, input: Any, weight: Any
+) -> Frames[Gradients]:
+    """:func:`engine.conv.api.conv2d_backward_frames` on a plan built from these arrays' shapes.
 
-    Order: every grad_input frame (n, in_channel, y, x; folds after each plane), then grad_weight
-    (out_channel, in_channel, ky, kx), then grad_bias (out_channel).
+    Shapes: grad_output (N, O, oH, oW) and input (N, C, H, W), or both without the batch axis
+    (reported as n = 0); weight (O, C/groups, kH, kW); frames in float64. Order: every
+    grad_input frame (n, in_channel, y, x; folds after each plane), then grad_weight
+    (out_channel, in_channel, ky, kx), then grad_bias (out_channel). Returns (grad_input like
+    input, grad_weight like weight, grad_bias (O,)), as conv2d_backward does.
     """
+    g, x = (np.asarray(a, dtype=np.float64) for a in (grad_output, input))
+    if not plan.batched:
+        g, x = g[None], x[None]
+    w = np.asarray(weight, dtype=np.float64)
     index = count()
-    yield from _grad_input_frames(g, w, plan, index)
-    yield from _grad_weight_frames(g, x, plan, index)
-    yield from _grad_bias_frames(g, plan, index)
+    grad_input = yield from _grad_input_frames(g, w, plan, index)
+    grad_weight = yield from _grad_weight_frames(g, x, plan, index)
+    grad_bias = yield from _grad_bias_frames(g, plan, index)
+    return restore_rank(grad_input, not plan.batched), grad_weight, grad_bias
 
 
 def _upstream_taps(padded_size: int, out_size: int, kernel: int, stride: int, dilation: int) -> IntArray:
@@ -61,7 +72,8 @@ def _full_upstream(g: Array, plan: ConvPlan) -> tuple[Array, list[list[int | Non
     return upstream, row_hit_list, col_hit_list
 
 
-def _grad_input_frames(g: Any, w: Any, plan: ConvPlan, index: Iterator[int]) -> Iterator[Frame]:
+def _grad_input_frames(g: Array, w: Array, plan: ConvPlan, index: Iterator[int]) -> Frames[Array]:
+    """grad_input's frames; returns grad_input (N, C, H, W): each real cell's total, folds added."""
     top, _, left, _ = plan.pads
     padded_h, padded_w = plan.padded_size
     upstream, row_hit_list, col_hit_list = _full_upstream(g, plan)
@@ -72,6 +84,7 @@ def _grad_input_frames(g: Any, w: Any, plan: ConvPlan, index: Iterator[int]) -> 
     row_src = source_coords(np.arange(padded_h) - top, plan.height, plan.padding_mode).tolist()
     col_src = source_coords(np.arange(padded_w) - left, plan.width, plan.padding_mode).tolist()
     per_out = plan.out_per_group
+    grad_input = np.empty((plan.batch, plan.in_channels, plan.height, plan.width))
     for n, c in product(range(plan.batch), range(plan.in_channels)):
         group = c // plan.in_per_group
         first = group * per_out
@@ -102,7 +115,10 @@ def _grad_input_frames(g: Any, w: Any, plan: ConvPlan, index: Iterator[int]) -> 
             ]
             yield frame | {"partial_sums": partial_list[py][px], "grad": total[py][px]}
         if fold:
-            yield from _fold_frames(n, c, total, row_src, col_src, plan, index)
+            grad_input[n, c] = yield from _fold_frames(n, c, total, row_src, col_src, plan, index)
+        else:
+            grad_input[n, c] = partial[-1, top : top + plan.height, left : left + plan.width]
+    return grad_input
 
 
 def _fold_frames(
@@ -113,8 +129,9 @@ def _fold_frames(
     col_src: list[int],
     plan: ConvPlan,
     index: Iterator[int],
-) -> Iterator[Frame]:
-    """Add each padding cell's gradient onto the real cell it copied, in scan order of the padded plane."""
+) -> Frames[list[list[float]]]:
+    """Add each padding cell's gradient onto the real cell it copied, in scan order of the padded
+    plane; returns the plane's gradient (H, W) after every fold."""
     top, _, left, _ = plan.pads
     running = [row[left : left + plan.width] for row in total[top : top + plan.height]]
     for py, line in enumerate(total):
@@ -138,9 +155,11 @@ def _fold_frames(
                 "before": before,
                 "after": after,
             }
+    return running
 
 
-def _grad_weight_frames(g: Any, x: Any, plan: ConvPlan, index: Iterator[int]) -> Iterator[Frame]:
+def _grad_weight_frames(g: Array, x: Array, plan: ConvPlan, index: Iterator[int]) -> Frames[Array]:
+    """grad_weight's frames, tap by tap; returns grad_weight (O, C/groups, kH, kW)."""
     top, _, left, _ = plan.pads
     rows, cols = conv_taps(plan)
     # Tap (ky, kx) reads one strided oH x oW grid of the input: the windows' axes swapped.
@@ -149,6 +168,7 @@ def _grad_weight_frames(g: Any, x: Any, plan: ConvPlan, index: Iterator[int]) ->
     by_tap = windows.transpose(1, 4, 5, 0, 2, 3).astype(np.float64)  # (C, kH, kW, N, oH, oW)
     kh, kw = plan.kernel
     upstream = [[g[n, oc].tolist() for n in range(plan.batch)] for oc in range(plan.out_channels)]
+    grad_weight = np.empty((plan.out_channels, plan.in_per_group, kh, kw))
     for oc in range(plan.out_channels):
         group = oc // plan.out_per_group
         for ic in range(plan.in_per_group):
@@ -156,6 +176,7 @@ def _grad_weight_frames(g: Any, x: Any, plan: ConvPlan, index: Iterator[int]) ->
             products = by_tap[c] * g[None, None, :, oc]  # (kH, kW, N, oH, oW)
             sums = products.sum(axis=(-2, -1))  # (kH, kW, N)
             partial = np.cumsum(sums, axis=-1)
+            grad_weight[oc, ic] = partial[..., -1]
             value_list, product_list = by_tap[c].tolist(), products.tolist()
             sum_list, partial_list = sums.tolist(), partial.tolist()
             for ky, kx in product(range(kh), range(kw)):
@@ -177,9 +198,11 @@ def _grad_weight_frames(g: Any, x: Any, plan: ConvPlan, index: Iterator[int]) ->
                 frame["partial_sums"] = partial_list[ky][kx]
                 frame["grad"] = partial_list[ky][kx][-1]
                 yield frame
+    return grad_weight
 
 
-def _grad_bias_frames(g: Any, plan: ConvPlan, index: Iterator[int]) -> Iterator[Frame]:
+def _grad_bias_frames(g: Array, plan: ConvPlan, index: Iterator[int]) -> Frames[Array]:
+    """grad_bias's frames, channel by channel; returns grad_bias (O,)."""
     sums = g.sum(axis=(-2, -1))  # (N, O)
     partial = np.cumsum(sums, axis=0)
     for oc in range(plan.out_channels):
@@ -195,3 +218,5 @@ def _grad_bias_frames(g: Any, plan: ConvPlan, index: Iterator[int]) -> Iterator[
             "partial_sums": partial_list,
             "grad": partial_list[-1],
         }
+    grad_bias: Array = partial[-1]
+    return grad_bias

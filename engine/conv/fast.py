@@ -13,9 +13,7 @@ import numpy as np
 
 from engine._checks import Array, Pads, pad_planes
 from engine.conv.im2col import correlate, correlate_input_grad, correlate_weight_grad
-from engine.conv.plan import ConvPlan, TransposePlan
-
-Gradients = tuple[Array, Array, Array]
+from engine.conv.plan import ConvPlan, Gradients, TransposePlan
 
 
 def forward(plan: ConvPlan, x: Array, weight: Array, bias: Array | None) -> Array:

@@ -1,12 +1,11 @@
 """The plans of the convolution family: every rule of conv2d and conv_transpose2d, from shapes alone.
 
 A plan is built from the arrays' shapes and the operation's settings, before any arithmetic, by
-:func:`engine.conv.api.conv_plan` or :func:`engine.conv.api.transpose_plan` (beside the
-functions that take the same arguments), from the checks here; it is the only place those are
-checked. It then knows everything a caller may want to judge before
-running: the output shape and how each axis was reached, the multiply-adds, the elements the
-fast path allocates, and how many frames the step-by-step versions yield. The fast path, the
-loop reference and the frame generators all take a plan.
+:func:`conv_plan` or :func:`transpose_plan` (here, beside the classes); it is the only place
+those rules are checked. It then knows everything a caller may want to judge before running:
+the output shape and how each axis was reached, the multiply-adds, the elements the fast path
+allocates, and how many frames the step-by-step versions yield. The fast path, the loop
+reference and the frame generators all take a plan.
 """
 
 from __future__ import annotations
@@ -17,15 +16,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine._checks import (
+    Array,
     IntPair,
     Pads,
+    PairLike,
     Shape,
+    batched_shape,
+    check_pad_sizes,
+    check_vector,
     int_shape,
     is_int,
+    non_negative_pair,
+    positive_pair,
 )
 from engine.conv.im2col import Correlation, correlation_of
 from engine.errors import EngineError
-from engine.shapes import OutputSize, conv_output_size
+from engine.shapes import OutputSize, conv_output_size, conv_transpose_output_size, resolve_conv_padding
+
+Gradients = tuple[Array, Array, Array]
+"""What a backward pass returns: (grad_input like the input, grad_weight like the weight, grad_bias (O,))."""
 
 
 @dataclass(frozen=True)
@@ -255,3 +264,84 @@ def conv_axis(size: int, kernel: int, stride: int, pads: IntPair, dilation: int)
         return conv_output_size(size, kernel, stride, pads, dilation)
     except EngineError as error:
         raise error.at("weight") from None
+
+
+def conv_plan(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    bias_shape: Sequence[int] | None = None,
+    stride: PairLike = 1,
+    padding: PairLike | str = 0,
+    dilation: PairLike = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> ConvPlan:
+    """Check conv2d's arguments against each other and work out the output (see :class:`ConvPlan`).
+
+    ``input_shape`` is (N, C, H, W) or (C, H, W); ``bias_shape`` None means no bias.
+    """
+    n, c, h, w = batched_shape(input_shape, "input")
+    out_channels, in_per_group, kh, kw = weight_dims(weight_shape, "out_channels, in_channels/groups")
+    g = check_groups(groups)
+    check_split(c, out_channels, g, "weight axis 0")
+    if in_per_group * g != c:
+        message = (
+            f"weight expects {in_per_group} input channels per group x {g} groups = {in_per_group * g} "
+            f"input channels, but the input has {c}"
+        )
+        raise EngineError("channel_mismatch", message, field="weight", expected=in_per_group * g, channels=c)
+    check_vector(bias_shape, out_channels, "bias", "output channel")
+    s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
+    pads = resolve_conv_padding(padding, (kh, kw), s, d)
+    check_pad_sizes(pads, h, w, padding_mode)
+    rows = conv_axis(h, kh, s[0], (pads[0], pads[1]), d[0])
+    cols = conv_axis(w, kw, s[1], (pads[2], pads[3]), d[1])
+    batched = len(input_shape) == 4
+    return ConvPlan(
+        n,
+        c,
+        h,
+        w,
+        out_channels,
+        g,
+        (kh, kw),
+        s,
+        d,
+        rows,
+        cols,
+        batched,
+        bias_shape is not None,
+        pads,
+        padding_mode,
+    )
+
+
+def transpose_plan(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    bias_shape: Sequence[int] | None = None,
+    stride: PairLike = 1,
+    padding: PairLike = 0,
+    output_padding: PairLike = 0,
+    groups: int = 1,
+    dilation: PairLike = 1,
+) -> TransposePlan:
+    """Check conv_transpose2d's arguments and work out the output (see :class:`TransposePlan`)."""
+    n, c, h, w = batched_shape(input_shape, "input")
+    weight_in, out_per_group, kh, kw = weight_dims(weight_shape, "in_channels, out_channels/groups")
+    if weight_in != c:
+        message = f"weight expects {weight_in} input channels (its axis 0), but the input has {c}"
+        raise EngineError("channel_mismatch", message, field="weight", expected=weight_in, channels=c)
+    g = check_groups(groups)
+    check_split(c, out_per_group * g, g, "weight axis 1 x groups")
+    check_vector(bias_shape, out_per_group * g, "bias", "output channel")
+    s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
+    p, op = non_negative_pair(padding, "padding"), non_negative_pair(output_padding, "output_padding")
+    rows, cols = (
+        conv_transpose_output_size((h, w)[axis], (kh, kw)[axis], s[axis], p[axis], op[axis], d[axis])
+        for axis in (0, 1)
+    )
+    batched = len(input_shape) == 4
+    return TransposePlan(
+        n, c, h, w, out_per_group * g, g, (kh, kw), s, d, rows, cols, batched, bias_shape is not None, p, op
+    )

@@ -2,7 +2,8 @@
 
 Scan order (n, in_channel, y, x) over the input, stage "scatter"; after each sample's scatters,
 one "bias" frame per output channel when there is a bias. Output cells that a tap would reach
-outside 0..oH-1 / 0..oW-1 are cropped away by ``padding`` and marked so.
+outside 0..oH-1 / 0..oW-1 are cropped away by ``padding`` and marked so. The generator returns
+the output planes its frames built up, value by value.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from engine._checks import Array, IntArray
+from engine._checks import Array, IntArray, restore_rank
 from engine.conv.plan import TransposePlan
-from engine.frames.cells import Frame, Matrix, head, tap_coords
+from engine.frames.cells import Frame, Frames, Matrix, head, tap_coords
 
 OP = "conv_transpose2d"
 
@@ -88,42 +89,57 @@ def _scatter(taps: _Taps, out: Array, y: int, x: int, products: Array) -> tuple[
     return before, block.tolist()
 
 
-def transpose_frames(plan: TransposePlan, x: Array, w: Array, b: Array | None) -> Iterator[Frame]:
-    """Frames of conv_transpose2d: x (N, C, H, W), w (C, O/groups, kH, kW), b (O,) or None, float64.
+def conv_transpose2d_plan_frames(
+    plan: TransposePlan, input: Any, weight: Any, bias: Any = None
+) -> Frames[Array]:
+    """:func:`engine.conv.api.conv_transpose2d_frames` on a plan built from these arrays' shapes.
 
-    Input value (n, c, y, x) adds value * weight[c, o, ky, kx] to output cell
-    (y*stride + ky*dilation - padding, x*stride + kx*dilation - padding).
+    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0), weight (C, O/groups, kH, kW),
+    bias (O,) or None; frames in float64. Input value (n, c, y, x) adds value * weight[c, o, ky, kx]
+    to output cell (y*stride + ky*dilation - padding, x*stride + kx*dilation - padding). Returns
+    the output (N, O, oH, oW) in the input's rank: the planes the frames' scatters and biases built.
     """
-    taps, (kh, kw), per_out = _taps(plan), plan.kernel, plan.out_per_group
-    row_list, col_list, kernel_lists = taps.rows.tolist(), taps.cols.tolist(), w.tolist()
-    index = count()
+    x = np.asarray(input, dtype=np.float64)
+    w = np.asarray(weight, dtype=np.float64)
+    samples = x if plan.batched else x[None]
+    outputs = np.zeros((plan.batch, plan.out_channels, plan.out_height, plan.out_width))
+    taps, index = _taps(plan), count()
     for n in range(plan.batch):
-        out = np.zeros((plan.out_channels, plan.out_height, plan.out_width))
-        for c, y, xx in product(range(plan.in_channels), range(plan.height), range(plan.width)):
-            group = c // plan.in_per_group
-            first, value = group * per_out, float(x[n, c, y, xx])
-            products = value * w[c]
-            before, after = _scatter(taps, out[first : first + per_out], y, xx, products)
-            keep, product_list = (taps.row_keep[y], taps.col_keep[xx]), products.tolist()
-            channels = [
-                {
-                    "out_channel": first + o,
-                    "weights": kernel_lists[c][o],
-                    "products": product_list[o],
-                    "before": _framed(before[o], *keep, kh, kw),
-                    "after": _framed(after[o], *keep, kh, kw),
-                }
-                for o in range(per_out)
-            ]
-            frame = head(index, OP, "scatter", n=n, in_channel=c, y=y, x=xx, group=group, value=value)
-            yield frame | {
-                "rows": row_list[y],
-                "cols": col_list[xx],
-                "cropped": taps.cropped[y][xx],
-                "channels": channels,
+        yield from _scatter_frames(plan, taps, index, n, samples[n], w, outputs[n])
+        if bias is not None:
+            yield from _bias_frames(index, n, outputs[n], np.asarray(bias, dtype=np.float64))
+    return restore_rank(outputs, not plan.batched)
+
+
+def _scatter_frames(
+    plan: TransposePlan, taps: _Taps, index: Iterator[int], n: int, x: Array, w: Array, out: Array
+) -> Iterator[Frame]:
+    """Sample n's scatter frames: x (C, H, W) adds onto its output planes ``out`` (O, oH, oW), in place."""
+    (kh, kw), per_out = plan.kernel, plan.out_per_group
+    row_list, col_list, kernel_lists = taps.rows.tolist(), taps.cols.tolist(), w.tolist()
+    for c, y, xx in product(range(plan.in_channels), range(plan.height), range(plan.width)):
+        group = c // plan.in_per_group
+        first, value = group * per_out, float(x[c, y, xx])
+        products = value * w[c]
+        before, after = _scatter(taps, out[first : first + per_out], y, xx, products)
+        keep, product_list = (taps.row_keep[y], taps.col_keep[xx]), products.tolist()
+        channels = [
+            {
+                "out_channel": first + o,
+                "weights": kernel_lists[c][o],
+                "products": product_list[o],
+                "before": _framed(before[o], *keep, kh, kw),
+                "after": _framed(after[o], *keep, kh, kw),
             }
-        if b is not None:
-            yield from _bias_frames(index, n, out, b)
+            for o in range(per_out)
+        ]
+        frame = head(index, OP, "scatter", n=n, in_channel=c, y=y, x=xx, group=group, value=value)
+        yield frame | {
+            "rows": row_list[y],
+            "cols": col_list[xx],
+            "cropped": taps.cropped[y][xx],
+            "channels": channels,
+        }
 
 
 def _bias_frames(index: Iterator[int], n: int, out: Array, b: Array) -> Iterator[Frame]:

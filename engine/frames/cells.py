@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -12,6 +12,11 @@ from engine._checks import IntArray
 
 Frame = dict[str, Any]
 """One step: a plain JSON-ready dict (Python ints, floats, bools, lists, None and str only)."""
+
+Result = TypeVar("Result")
+Frames = Generator[Frame, None, Result]
+"""A frame generator that, once its last frame is read, returns (as ``StopIteration.value``, the
+value of ``yield from``) the operation's result assembled from the values its frames carry."""
 
 Cell = list[int] | None
 Matrix = list[list[Any]]

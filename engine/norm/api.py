@@ -8,7 +8,6 @@ implementation (:mod:`engine.norm.fast`) or the frame generators (:mod:`engine.n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -16,9 +15,16 @@ from numpy.typing import DTypeLike
 
 from engine._checks import Array, as_float_array
 from engine.errors import EngineError
-from engine.frames.cells import Frame
+from engine.frames.cells import Frames
 from engine.norm import fast, frames
-from engine.norm.plan import NormPlan, norm_backward_plan, norm_input_shape, norm_plan
+from engine.norm.plan import (
+    NormPlan,
+    Triple,
+    check_running_var,
+    norm_backward_plan,
+    norm_input_shape,
+    norm_plan,
+)
 
 Vectors = tuple[Array, Array, Array | None, Array | None]
 
@@ -46,9 +52,7 @@ def _planned(
     )
     affine_shapes = (None if gamma is None else gamma.shape, None if beta is None else beta.shape)
     plan = norm_plan(x.shape, mean.shape, var.shape, *affine_shapes, *settings)
-    if np.any(var < 0):
-        message = f"running_var {var.tolist()} must not be negative: it is a variance"
-        raise EngineError("negative_variance", message, field="running_var")
+    check_running_var(var)
     return plan, x, (mean, var, gamma, beta)
 
 
@@ -82,16 +86,17 @@ def batch_norm_frames(
     training: bool = False,
     momentum: float = 0.1,
     eps: float = 1e-5,
-) -> Iterator[Frame]:
+) -> Frames[Triple]:
     """Frames of 2-D batch normalisation, y = gamma * (x - mean) / sqrt(var + eps) + beta.
 
     Shapes: input (N, C, H, W); running_mean, running_var, weight (gamma), bias (beta): (C,).
     Training normalises with the batch's biased variance and moves the running variance towards
-    the unbiased one; evaluation uses the running statistics.
+    the unbiased one; evaluation uses the running statistics. The generator returns what
+    :func:`batch_norm` returns, assembled from its frames.
     """
     running, affine = (running_mean, running_var), (weight, bias)
     plan, x, vectors = _planned(input, running, affine, (training, momentum, eps), np.float64)
-    return frames.forward_frames(plan, x, *vectors)
+    return frames.batch_norm_plan_frames(plan, x, *vectors)
 
 
 def _backward_planned(
@@ -120,14 +125,17 @@ def batch_norm_backward(
 
 def batch_norm_backward_frames(
     grad_output: Any, input: Any, weight: Any = None, eps: float = 1e-5
-) -> Iterator[Frame]:
+) -> Frames[Triple]:
     """Frames of batch norm's backward pass in training mode (batch statistics).
 
     Shapes: grad_output and input (N, C, H, W), weight (C,) or None. Per channel, with m = N*H*W:
     grad_bias = sum(g), grad_weight = sum(g * x_hat), and
-    grad_input = gamma / (m * std) * (m * g - sum(g) - x_hat * sum(g * x_hat)).
+    grad_input = gamma / (m * std) * (m * g - sum(g) - x_hat * sum(g * x_hat)). The generator
+    returns what :func:`batch_norm_backward` returns, assembled from its frames.
     """
-    return frames.backward_frames(*_backward_planned(grad_output, input, weight, eps, np.float64))
+    return frames.batch_norm_backward_plan_frames(
+        *_backward_planned(grad_output, input, weight, eps, np.float64)
+    )
 
 
 def batch_norm_training_steps(

@@ -14,10 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from engine._checks import Array
-from engine.norm.plan import NormPlan
+from engine.norm.plan import NormPlan, Triple
 
 _STAT_AXES = (0, 2, 3)
-Triple = tuple[Array, Array, Array]
 
 
 def per_channel(vector: Array) -> Array:

@@ -2,7 +2,8 @@
 
 Statistics are taken per channel over the N*H*W values of that channel, so the plan is little
 more than the shape; it also holds the checked mode, momentum and eps. The fast functions and
-the frame generators work from one :class:`NormPlan`.
+the frame generators work from one :class:`NormPlan`. The one rule on values (a running variance
+is never negative) is :func:`check_running_var`, beside the plan.
 """
 
 from __future__ import annotations
@@ -11,8 +12,23 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from engine._checks import Shape, bad_shape, check_flag, check_vector, empty_dimension, int_shape, number
+import numpy as np
+
+from engine._checks import (
+    Array,
+    Shape,
+    bad_shape,
+    check_flag,
+    check_vector,
+    empty_dimension,
+    int_shape,
+    number,
+)
 from engine.errors import EngineError
+
+Triple = tuple[Array, Array, Array]
+"""What each pass returns: (output, new running_mean, new running_var) forward, (grad_input,
+grad_weight, grad_bias) backward."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,13 @@ def check_eps(eps: float) -> float:
             "must_be_positive", f"eps {eps!r} must be a positive finite number", field="eps", value=epsilon
         )
     return epsilon
+
+
+def check_running_var(running_var: Array) -> None:
+    """The one rule on values, not shapes: a running variance (C,) is never negative."""
+    if np.any(running_var < 0):
+        message = f"running_var {running_var.tolist()} must not be negative: it is a variance"
+        raise EngineError("negative_variance", message, field="running_var", running_var=running_var.tolist())
 
 
 def check_count(dims: Sequence[int]) -> None:

@@ -8,22 +8,21 @@ window's first maximum in scan order, in the unpadded input plane (int64).
 Each function takes the arrays, builds the plan from their shapes (:mod:`engine.pool.plan`,
 where every rule is checked) and runs one of three implementations on it: the vectorised one
 (:mod:`engine.pool.fast`), the plain loops (:mod:`engine.pool.reference`) or the frame
-generators (:mod:`engine.pool.frames`, frames in float64).
+generators (:mod:`engine.pool.frames`, frames in float64, returning the result they assembled).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from engine._checks import Array, PairLike, as_float_array, to_batched
 from engine.errors import EngineError
-from engine.frames.cells import Frame
+from engine.frames.cells import Frames
 from engine.pool import fast, frames, reference
-from engine.pool.fast import IndexArray
-from engine.pool.plan import Mode, PoolPlan, pool_plan, target_shape
+from engine.pool.plan import IndexArray, Mode, PoolPlan, pool_plan, target_shape
 
 
 def _planned(
@@ -38,7 +37,7 @@ def _planned(
 def _upstream(plan: PoolPlan, grad_output: Any) -> Array:
     """grad_output as a 4-D array of the pooled output's shape."""
     g, _ = to_batched(grad_output, "grad_output")
-    plan.check_output(g.shape, "grad_output")
+    plan.check_grad_output(g.shape)
     return g
 
 
@@ -50,7 +49,7 @@ def _backward_plan(
     plan = pool_plan(
         target_shape(input_shape, g.shape, added_batch), *settings, mode="avg", count_include_pad=include
     )
-    plan.check_output(g.shape, "grad_output")
+    plan.check_grad_output(g.shape)
     return plan, g
 
 
@@ -94,13 +93,14 @@ def max_pool2d_frames(
     padding: PairLike = 0,
     dilation: PairLike = 1,
     ceil_mode: bool = False,
-) -> Iterator[Frame]:
+) -> Frames[tuple[Array, IndexArray]]:
     """Frames of max pooling: each window's values, its switch (first maximum) and the output.
 
-    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0); output (N, C, oH, oW).
+    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0); output (N, C, oH, oW). The
+    generator returns what :func:`max_pool2d` returns, assembled from its frames.
     """
     plan, x = _planned(input, (kernel_size, stride, padding, dilation, ceil_mode), "max")
-    return frames.max_frames(plan, x.astype(np.float64))
+    return frames.max_pool2d_plan_frames(plan, x)
 
 
 def max_pool2d_backward(grad_output: Any, indices: Any, input_shape: Sequence[int]) -> Array:
@@ -137,15 +137,15 @@ def max_pool2d_backward_frames(
     padding: PairLike = 0,
     dilation: PairLike = 1,
     ceil_mode: bool = False,
-) -> Iterator[Frame]:
+) -> Frames[Array]:
     """Frames of max pooling's backward pass: each upstream gradient routed to its window's switch.
 
     Shapes: grad_output (N, C, oH, oW), input (N, C, H, W) (3-D arrays read as N = 1). Where
     windows overlap a cell can receive several gradients; ``before``/``after`` give its running total.
+    The generator returns grad_input (the input's shape), assembled from its frames.
     """
     plan, x = _planned(input, (kernel_size, stride, padding, dilation, ceil_mode), "max")
-    g = _upstream(plan, grad_output)
-    return frames.max_backward_frames(plan, g.astype(np.float64), x.astype(np.float64))
+    return frames.max_pool2d_backward_plan_frames(plan, _upstream(plan, grad_output), x)
 
 
 def avg_pool2d(
@@ -186,13 +186,14 @@ def avg_pool2d_frames(
     padding: PairLike = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
-) -> Iterator[Frame]:
+) -> Frames[Array]:
     """Frames of average pooling: each window's values, their sum, the divisor and which cells it counts.
 
-    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0); output (N, C, oH, oW).
+    Shapes: input (N, C, H, W) or (C, H, W) (reported as n = 0); output (N, C, oH, oW). The
+    generator returns the output, assembled from its frames.
     """
     plan, x = _planned(input, (kernel_size, stride, padding, 1, ceil_mode), "avg", count_include_pad)
-    return frames.avg_frames(plan, x.astype(np.float64))
+    return frames.avg_pool2d_plan_frames(plan, x)
 
 
 def avg_pool2d_backward(
@@ -223,14 +224,15 @@ def avg_pool2d_backward_frames(
     padding: PairLike = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
-) -> Iterator[Frame]:
+) -> Frames[Array]:
     """Frames of average pooling's backward pass: each gradient spread evenly over its window.
 
     Every counted cell receives share = grad / divisor; only real cells keep it (``before``/``after``
     give their running totals, None for padding cells). Shapes: grad_output (N, C, oH, oW) and
-    ``input_shape`` (N, C, H, W) or (C, H, W).
+    ``input_shape`` (N, C, H, W) or (C, H, W). The generator returns grad_input (``input_shape``),
+    assembled from its frames.
     """
     plan, g = _backward_plan(
         grad_output, input_shape, (kernel_size, stride, padding, 1, ceil_mode), count_include_pad
     )
-    return frames.avg_backward_frames(plan, g.astype(np.float64))
+    return frames.avg_pool2d_backward_plan_frames(plan, g)

@@ -18,9 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine._checks import Array
-from engine.pool.plan import BLOCK_ELEMENTS, PoolPlan
-
-IndexArray = NDArray[np.int64]
+from engine.pool.plan import BLOCK_ELEMENTS, IndexArray, PoolPlan
 
 
 def _plane_blocks(planes: int, plane_elements: int) -> Iterator[slice]:

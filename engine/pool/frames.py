@@ -2,7 +2,9 @@
 
 Scan order (n, channel, y, x) over the pooled output. Windows are given like conv2d's: window
 (y, x) reads rows ``rows`` and columns ``cols`` of the unpadded input; ``padded`` marks cells
-outside the input (the declared padding, or, with ``ceil_mode``, the overhang past it).
+outside the input (the declared padding, or, with ``ceil_mode``, the overhang past it). Each
+generator takes a built plan and the arrays in the caller's rank ((N, C, ...) or (C, ...), read
+as N = 1), and returns what the plain function returns, assembled from its frames' values.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import numpy as np
 
 from engine._checks import Array
 from engine.frames import cells
-from engine.frames.cells import Frame, Matrix, WindowGrid
-from engine.pool.plan import PoolPlan
+from engine.frames.cells import Frames, Matrix, WindowGrid
+from engine.pool.plan import IndexArray, PoolPlan
 
 
 def _taps(plan: PoolPlan) -> tuple[Any, Any]:
@@ -59,30 +61,57 @@ def _scan(plan: PoolPlan) -> Iterator[tuple[int, int, int, int]]:
     return iter(product(range(batch), range(channels), range(plan.out_size[0]), range(plan.out_size[1])))
 
 
-def max_frames(plan: PoolPlan, x: Array) -> Iterator[Frame]:
-    """Max pooling's frames for x (N, C, H, W): each window's values, its switch (first maximum), output."""
-    grid, windows, switch_tap = _max_windows(x, plan)
+def _planes(plan: PoolPlan, array: Any) -> Array:
+    """An input-shaped array (N, C, H, W) or (C, H, W) as (N, C, H, W) float64."""
+    return np.asarray(array, dtype=np.float64).reshape(plan.input_shape)
+
+
+def _upstream(plan: PoolPlan, grad_output: Any) -> Array:
+    """grad_output (N, C, oH, oW) or (C, oH, oW) as (N, C, oH, oW) float64."""
+    return np.asarray(grad_output, dtype=np.float64).reshape(*plan.input_shape[:2], *plan.out_size)
+
+
+def _input_gradient(plan: PoolPlan, planes: list[list[list[float]]]) -> Array:
+    """The running totals of every input plane, in scan order, as the gradient in the input's rank."""
+    return np.array(planes, dtype=np.float64).reshape(plan.input_shape[0 if plan.batched else 1 :])
+
+
+def max_pool2d_plan_frames(plan: PoolPlan, input: Any) -> Frames[tuple[Array, IndexArray]]:
+    """Max pooling's frames: each window's values, its switch (first maximum), the output.
+
+    Returns (output, indices), both (N, C, oH, oW) in the input's rank, as max_pool2d does.
+    """
+    grid, windows, switch_tap = _max_windows(_planes(plan, input), plan)
     kw, width = plan.kernel[1], plan.input_shape[3]
     values, taps = windows.tolist(), switch_tap.tolist()
+    outputs: list[float] = []
+    switches: list[int] = []
     index = count()
     for n, c, y, xx in _scan(plan):
         window, tap = values[n][c][y][xx], taps[n][c][y][xx]
         shown = cells.blank_where(window, grid.padded[y][xx]) if grid.any_padded[y][xx] else window
         frame = cells.head(index, "max_pool2d", "window", n=n, channel=c, y=y, x=xx, rows=grid.rows[y])
         frame |= {"cols": grid.cols[xx], "padded": grid.padded[y][xx], "values": shown}
-        yield frame | _switch(grid, y, xx, tap, kw, width) | {"output": window[tap // kw][tap % kw]}
+        switch = _switch(grid, y, xx, tap, kw, width)
+        outputs.append(window[tap // kw][tap % kw])
+        switches.append(switch["switch_index"])
+        yield frame | switch | {"output": outputs[-1]}
+    return plan.restore(np.array(outputs)), plan.restore(np.array(switches, dtype=np.int64))
 
 
-def max_backward_frames(plan: PoolPlan, g: Array, x: Array) -> Iterator[Frame]:
-    """Max pooling's backward frames for g (N, C, oH, oW), x (N, C, H, W): each gradient routed to its
-    window's switch; where windows overlap a cell can receive several, ``before``/``after`` its total."""
-    grid, _, switch_tap = _max_windows(x, plan)
+def max_pool2d_backward_plan_frames(plan: PoolPlan, grad_output: Any, input: Any) -> Frames[Array]:
+    """Max pooling's backward frames for grad_output (N, C, oH, oW) and input (N, C, H, W): each
+    gradient routed to its window's switch; where windows overlap a cell can receive several,
+    ``before``/``after`` its total. Returns grad_input, the input's shape and rank."""
+    grid, _, switch_tap = _max_windows(_planes(plan, input), plan)
     kw, (height, width) = plan.kernel[1], plan.input_shape[2:]
-    taps, grads = switch_tap.tolist(), g.tolist()
+    taps, grads = switch_tap.tolist(), _upstream(plan, grad_output).tolist()
+    planes: list[list[list[float]]] = []
     index = count()
     for n, c, y, xx in _scan(plan):
         if y == xx == 0:
             running = [[0.0] * width for _ in range(height)]
+            planes.append(running)
         switch = _switch(grid, y, xx, taps[n][c][y][xx], kw, width)
         sy, sx = switch["switch"]
         before = running[sy][sx]
@@ -96,6 +125,7 @@ def max_backward_frames(plan: PoolPlan, g: Array, x: Array) -> Iterator[Frame]:
             | switch
             | {"grad": grads[n][c][y][xx], "before": before, "after": after}
         )
+    return _input_gradient(plan, planes)
 
 
 def _counted(plan: PoolPlan, grid: WindowGrid) -> tuple[list[list[Matrix]], Any]:
@@ -114,13 +144,17 @@ def _counted(plan: PoolPlan, grid: WindowGrid) -> tuple[list[list[Matrix]], Any]
     return counted.tolist(), counted.sum(axis=(2, 3))
 
 
-def avg_frames(plan: PoolPlan, x: Array) -> Iterator[Frame]:
-    """Average pooling's frames for x (N, C, H, W): each window's values, sum, divisor and counted cells."""
-    grid, windows = _windows(x, plan)
+def avg_pool2d_plan_frames(plan: PoolPlan, input: Any) -> Frames[Array]:
+    """Average pooling's frames: each window's values, sum, divisor and counted cells.
+
+    Returns the output (N, C, oH, oW) in the input's rank, as avg_pool2d does.
+    """
+    grid, windows = _windows(_planes(plan, input), plan)
     counted, divisors = _counted(plan, grid)
     windows = np.where(np.asarray(grid.padded), 0.0, windows)  # zero padding
     sums = windows.sum(axis=(-2, -1))
-    values, sum_list, out_list = windows.tolist(), sums.tolist(), (sums / divisors).tolist()
+    output = sums / divisors
+    values, sum_list, out_list = windows.tolist(), sums.tolist(), output.tolist()
     divisor_list = divisors.tolist()
     index = count()
     for n, c, y, xx in _scan(plan):
@@ -132,6 +166,7 @@ def avg_frames(plan: PoolPlan, x: Array) -> Iterator[Frame]:
             "divisor": divisor_list[y][xx],
             "output": out_list[n][c][y][xx],
         }
+    return plan.restore(output)
 
 
 def _spread(
@@ -148,18 +183,21 @@ def _spread(
     return before, after
 
 
-def avg_backward_frames(plan: PoolPlan, g: Array) -> Iterator[Frame]:
-    """Average pooling's backward frames for g (N, C, oH, oW): each gradient spread evenly over its
-    window; every counted cell receives share = grad / divisor, only real cells keep it."""
+def avg_pool2d_backward_plan_frames(plan: PoolPlan, grad_output: Any) -> Frames[Array]:
+    """Average pooling's backward frames for grad_output (N, C, oH, oW): each gradient spread evenly
+    over its window; every counted cell receives share = grad / divisor, only real cells keep it.
+    Returns grad_input, of the plan's input shape and rank."""
     rows, cols = _taps(plan)
     height, width = plan.input_shape[2:]
     grid = cells.window_grid(rows, cols, height, width, "zeros")
     counted, divisors = _counted(plan, grid)
-    divisor_list, grads = divisors.tolist(), g.tolist()
+    divisor_list, grads = divisors.tolist(), _upstream(plan, grad_output).tolist()
+    planes: list[list[list[float]]] = []
     index = count()
     for n, c, y, xx in _scan(plan):
         if y == xx == 0:
             running = [[0.0] * width for _ in range(height)]
+            planes.append(running)
         divisor = divisor_list[y][xx]
         share = grads[n][c][y][xx] / divisor
         before, after = _spread(running, grid.rows[y], grid.cols[xx], grid.padded[y][xx], share)
@@ -174,3 +212,4 @@ def avg_backward_frames(plan: PoolPlan, g: Array) -> Iterator[Frame]:
             "before": before,
             "after": after,
         }
+    return _input_gradient(plan, planes)

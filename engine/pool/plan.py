@@ -31,6 +31,8 @@ from engine.errors import EngineError
 from engine.shapes import OutputSize, pool_output_size
 
 Element = TypeVar("Element", bound=np.generic)
+IndexArray = NDArray[np.int64]
+"""Max pooling's switches: flat positions ``row * W + column`` in each input plane."""
 
 BLOCK_ELEMENTS = 1 << 15
 """The fast path pools a block of planes at a time, so that the running maximum, the switch
@@ -174,12 +176,14 @@ class PoolPlan:
             counts.append(end - start)
         return np.multiply.outer(counts[0], counts[1]).astype(np.float64)
 
-    def check_output(self, shape: Sequence[int], name: str) -> None:
-        """``shape`` (N, C, oH, oW) must be the pooled output's shape."""
+    def check_grad_output(self, shape: Sequence[int]) -> None:
+        """An upstream gradient has the pooled output's shape (N, C, oH, oW); (C, oH, oW) is read as N = 1."""
         expected = (*self.input_shape[:2], *self.out_size)
-        if tuple(shape) != expected:
-            message = f"{name} must have the pooled output's shape {expected}, got shape {tuple(shape)}"
-            raise EngineError("shape_mismatch", message, field=name, expected=expected, shape=tuple(shape))
+        if batched_shape(shape, "grad_output") != expected:
+            message = f"grad_output must have the output's shape {expected}, got shape {tuple(shape)}"
+            raise EngineError(
+                "shape_mismatch", message, field="grad_output", expected=expected, shape=tuple(shape)
+            )
 
     def restore(self, planes: NDArray[Element]) -> NDArray[Element]:
         """(N*C, oH, oW) -> the output in the input's rank."""

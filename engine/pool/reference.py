@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine._checks import Array
-from engine.pool.fast import IndexArray
-from engine.pool.plan import PoolPlan
+from engine.pool.plan import IndexArray, PoolPlan
 
 
 def max_forward(plan: PoolPlan, x: Array) -> tuple[Array, IndexArray]:

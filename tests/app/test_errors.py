@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -60,7 +61,7 @@ INVALID = [
     (
         "/api/conv2d",
         {"input": PLANE, "weight": [[[[1] * 5] * 5]]},
-        None,
+        "weight",
         "kernel 5 is larger than the padded input 3",
     ),
     (
@@ -72,7 +73,7 @@ INVALID = [
     (
         "/api/conv2d",
         {"input": {"shape": [4, 4, 4]}, "weight": {"shape": [2, 2, 3, 3]}, "groups": 3},
-        "input",
+        "groups",
         "by groups 3",
     ),
     ("/api/conv2d", {"input": PLANE, "weight": KERNEL, "bias": [1, 2]}, "bias", "bias must have shape (1,)"),
@@ -201,11 +202,16 @@ INVALID = [
         "kernel_size",
         "kernel_size 0 must be at least 1",
     ),
-    ("/api/max-pool2d", {"input": PLANE, "kernel_size": 2, "padding": 2}, None, "at most half the kernel"),
+    (
+        "/api/max-pool2d",
+        {"input": PLANE, "kernel_size": 2, "padding": 2},
+        "padding",
+        "at most half the kernel",
+    ),
     (
         "/api/max-pool2d",
         {"input": PLANE, "kernel_size": 4},
-        None,
+        "kernel_size",
         "kernel 4 is larger than the padded input 3",
     ),
     (
@@ -222,7 +228,7 @@ INVALID = [
     ),
     ("/api/avg-pool2d", {"input": PLANE, "kernel_size": 2, "dilation": 2}, "dilation", "not a field"),
     ("/api/batch-norm", {"input": PLANE}, "input", "input must have shape (N, C, H, W), got 3-D shape"),
-    ("/api/batch-norm", {"input": [[[[1.0]]]], "training": True}, None, "more than 1 value per channel"),
+    ("/api/batch-norm", {"input": [[[[1.0]]]], "training": True}, "input", "more than 1 value per channel"),
     (
         "/api/batch-norm",
         {"input": {"shape": [2, 2, 1, 1]}, "running_var": [-1, 1]},
@@ -255,6 +261,90 @@ def test_invalid_values_are_422_naming_field_and_rule(
     assert error["field"] == field
     if url.endswith(("conv2d", "max-pool2d", "batch-norm")):  # the stream refuses the same way
         assert client.post(url + "/frames", json=body).json() == {"error": error}
+
+
+# A rule of the engine: its code and the numbers its message quotes, so a page can say it again.
+RULES = [
+    (
+        "/api/conv2d",
+        {"input": PLANE, "weight": [[[[1] * 5] * 5]]},
+        ("invalid_value", "weight", "kernel_too_large", {"kernel": 5, "padded_input": 3}),
+    ),
+    (
+        "/api/conv2d/frames",
+        {"input": {"shape": [4, 4, 4]}, "weight": {"shape": [2, 2, 3, 3]}, "groups": 3},
+        ("invalid_value", "groups", "not_divisible_by_groups", {"channels": 4, "groups": 3}),
+    ),
+    (
+        "/api/conv-transpose2d",
+        {"input": PLANE, "weight": KERNEL, "output_padding": 1},
+        (
+            "invalid_value",
+            "output_padding",
+            "output_padding_too_large",
+            {"output_padding": 1, "stride": 1, "dilation": 1},
+        ),
+    ),
+    (
+        "/api/conv-transpose2d/backward",
+        {"input": PLANE, "weight": KERNEL, "grad_output": {"shape": [1, 2, 2]}},
+        ("invalid_value", "grad_output", "shape_mismatch", {"shape": [1, 2, 2], "expected": [1, 4, 4]}),
+    ),
+    (
+        "/api/max-pool2d/frames",
+        {"input": PLANE, "kernel_size": 2, "padding": 2},
+        ("invalid_value", "padding", "padding_too_large", {"padding": 2, "kernel": 2}),
+    ),
+    (
+        "/api/max-pool2d/backward",
+        {"input": PLANE, "kernel_size": 2, "grad_output": [[[1, 2], [3, 4]]]},
+        ("invalid_value", "grad_output", "shape_mismatch", {"expected": [1, 1, 1, 1], "shape": [1, 2, 2]}),
+    ),
+    (
+        "/api/batch-norm",
+        {"input": {"shape": [2, 2, 1, 1]}, "running_var": [-1, 1]},
+        ("invalid_value", "running_var", "negative_variance", {"running_var": [-1.0, 1.0]}),
+    ),
+    (
+        "/api/batch-norm/frames",
+        {"input": [[[[1.0]]]], "training": True},
+        ("invalid_value", "input", "too_few_values", {"count": 1}),
+    ),
+    (
+        "/api/receptive-field",
+        {"input_size": 6, "layers": [{"type": "conv", "kernel_size": 3}, {"type": "conv", "kernel_size": 7}]},
+        ("invalid_layer", "layers[1]", "kernel_too_large", {"kernel": 7, "padded_input": 4}),
+    ),
+    (
+        "/api/receptive-field",
+        {"input_size": 8, "layers": [{"type": "conv", "kernel_size": 3, "stride": 2, "padding": "same"}]},
+        ("invalid_layer", "layers[0]", "same_needs_stride_1", {"stride": [2, 2]}),
+    ),
+    (
+        "/api/batch-norm/steps",
+        {"inputs": [{"shape": [2, 2, 2, 2]}, {"shape": [2, 3, 2, 2]}]},
+        ("invalid_value", "inputs", "channel_mismatch", {"channels": 3, "expected": 2}),
+    ),
+    (
+        "/api/batch-norm/steps",
+        {"inputs": [{"shape": [1, 1, 1, 1]}]},
+        ("invalid_value", "inputs", "too_few_values", {"count": 1}),
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "body", "expected"), RULES)
+def test_an_engine_refusal_carries_its_rule_and_values(
+    client: TestClient, url: str, body: Any, expected: tuple[str, str, str, dict[str, Any]]
+) -> None:
+    error = error_of(client.post(url, json=body), 422)
+    assert (error["code"], error["field"], error["rule"], error["values"]) == expected
+
+
+def test_a_schema_refusal_has_no_engine_rule(client: TestClient) -> None:
+    error = error_of(client.post("/api/conv2d", json=SEEDED | {"stride": 0}), 422)
+    assert "rule" not in error
+    assert "values" not in error
 
 
 # Bodies that are not (acceptable) JSON: 400 before any parsing into tensors.
@@ -415,10 +505,13 @@ def test_unexpected_failure_is_a_plain_500(monkeypatch: pytest.MonkeyPatch) -> N
 def test_failure_mid_stream_ends_with_an_error_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import app.ops.pool
 
-    def broken(*args: Any, **kwargs: Any) -> Any:
+    real = app.ops.pool.avg_pool2d_plan_frames
+
+    def broken(*args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        yield from real(*args, **kwargs)  # every frame, then a fault before the result line
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(app.ops.pool, "avg_pool2d", broken)  # the result line comes from the plain engine
+    monkeypatch.setattr(app.ops.pool, "avg_pool2d_plan_frames", broken)
     client = TestClient(create_app(Settings()))
     response = client.post("/api/avg-pool2d/frames", json={"input": PLANE, "kernel_size": 2})
     lines = [json.loads(line) for line in response.text.splitlines()]

@@ -8,7 +8,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import httpx
@@ -46,23 +46,18 @@ def server() -> Iterator[str]:
 def test_header_is_sent_before_any_frame_is_computed(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     gate = threading.Event()
     seen: dict[str, Any] = {}
-    real = app.ops.conv.conv2d_frames
+    real = app.ops.conv.conv2d_plan_frames
 
-    def gated_frames(*args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        frames = real(*args, **kwargs)  # the checks run now, in the endpoint
+    def gated_frames(*args: Any, **kwargs: Any) -> Generator[dict[str, Any], None, Any]:
+        try:
+            asyncio.get_running_loop()
+            seen["on_event_loop"] = True
+        except RuntimeError:
+            seen["on_event_loop"] = False
+        seen["released"] = gate.wait(timeout=20)
+        return (yield from real(*args, **kwargs))  # the frames, then the result they assembled
 
-        def run() -> Iterator[dict[str, Any]]:
-            try:
-                asyncio.get_running_loop()
-                seen["on_event_loop"] = True
-            except RuntimeError:
-                seen["on_event_loop"] = False
-            seen["released"] = gate.wait(timeout=20)
-            yield from frames
-
-        return run()
-
-    monkeypatch.setattr(app.ops.conv, "conv2d_frames", gated_frames)
+    monkeypatch.setattr(app.ops.conv, "conv2d_plan_frames", gated_frames)
     with (
         httpx.Client(base_url=server, timeout=30) as client,
         client.stream("POST", "/api/conv2d/frames", json=SMALL) as response,

@@ -1,4 +1,11 @@
-"""Shared pieces of the operation endpoint tests: a client, a stream reader, torch comparisons."""
+"""Shared pieces of the operation endpoint tests: a client, a stream reader, torch comparisons.
+
+A stream's last line is the result its frame generator assembled from the frames' own values; the
+plain endpoint computes the same with the vectorised engine, whose sums run in another order. So
+the two agree exactly in everything but floats, and in floats up to rounding
+(:func:`assert_same_result`); the last line equals the replay of the frames exactly
+(:func:`assert_replayed`).
+"""
 
 from __future__ import annotations
 
@@ -14,8 +21,42 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from engine import (
+    replay_avg_pool2d,
+    replay_avg_pool2d_backward,
+    replay_batch_norm,
+    replay_batch_norm_backward,
+    replay_conv2d,
+    replay_conv2d_backward,
+    replay_conv_transpose2d,
+    replay_max_pool2d,
+    replay_max_pool2d_backward,
+)
 
 ATOL = 1e-6
+ROUNDING = 1e-12  # relative and absolute: the plain and the streamed result differ by float rounding
+NOT_OUTPUTS = ("op", "shapes", "inputs")
+
+# Per op: the replay of its frames, the shapes it takes (named as in "shapes"), the outputs it gives.
+REPLAYS: dict[str, tuple[Callable[..., Any], tuple[str, ...], tuple[str, ...]]] = {
+    "conv2d": (replay_conv2d, ("output",), ("output",)),
+    "conv2d_backward": (
+        replay_conv2d_backward,
+        ("input", "weight"),
+        ("grad_input", "grad_weight", "grad_bias"),
+    ),
+    "conv_transpose2d": (replay_conv_transpose2d, ("output",), ("output",)),
+    "max_pool2d": (replay_max_pool2d, ("output",), ("output", "indices")),
+    "max_pool2d_backward": (replay_max_pool2d_backward, ("input",), ("grad_input",)),
+    "avg_pool2d": (replay_avg_pool2d, ("output",), ("output",)),
+    "avg_pool2d_backward": (replay_avg_pool2d_backward, ("input",), ("grad_input",)),
+    "batch_norm": (replay_batch_norm, ("input",), ("output", "running_mean", "running_var")),
+    "batch_norm_backward": (
+        replay_batch_norm_backward,
+        ("input",),
+        ("grad_input", "grad_weight", "grad_bias"),
+    ),
+}
 
 
 @dataclass
@@ -66,6 +107,32 @@ def stream(client: TestClient) -> Callable[[str, dict[str, Any]], Stream]:
         return Stream(header, frames, result)
 
     return run
+
+
+def assert_same_result(streamed: dict[str, Any], plain: dict[str, Any]) -> None:
+    """A stream's result line against the plain endpoint's answer: the same keys, the same op,
+    shapes and inputs and integer outputs (max pooling's indices) exactly, every float output
+    within rel/abs 1e-12."""
+    assert set(streamed) == set(plain)
+    assert {key: streamed[key] for key in NOT_OUTPUTS} == {key: plain[key] for key in NOT_OUTPUTS}
+    for name in set(plain) - set(NOT_OUTPUTS):
+        expected = np.asarray(plain[name])
+        actual = np.asarray(streamed[name])
+        assert actual.shape == expected.shape, name
+        if expected.dtype.kind == "f":
+            np.testing.assert_allclose(actual, expected, rtol=ROUNDING, atol=ROUNDING, err_msg=name)
+        else:
+            assert streamed[name] == plain[name], name
+
+
+def assert_replayed(lines: Stream) -> None:
+    """The result line holds exactly what ``replay_*`` rebuilds from the stream's frames."""
+    replay, shape_names, outputs = REPLAYS[lines.header["op"]]
+    shapes = lines.result["shapes"]
+    replayed = replay(lines.frames, *(shapes[name] for name in shape_names))
+    arrays = replayed if isinstance(replayed, tuple) else (replayed,)
+    for name, array in zip(outputs, arrays, strict=True):
+        assert array.tolist() == lines.result[name], name
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +196,9 @@ def against_torch(
     """One call per case, as tinygrad's helper_test_op: POST ``body`` to ``/api<path>``; every
     output ``expected(inputs)`` names (computed by torch from the inputs the answer echoes) must
     match at ATOL with torch's shape, and every input have its echoed shape. With ``frames``,
-    ``/api<path>/frames`` as well: its last line is the plain answer, and its header echoes the
-    same inputs and shapes."""
+    ``/api<path>/frames`` as well: its last line is the plain answer up to float rounding, the
+    replay of its frames exactly, and torch's outputs at ATOL; its header echoes the same inputs
+    and shapes."""
 
     def run(path: str, body: dict[str, Any], expected_of: Expected, *, frames: bool = True) -> Checked:
         result = post(f"/api{path}", body)
@@ -144,7 +212,10 @@ def against_torch(
         if not frames:
             return Checked(result, None, expected)
         lines = stream(f"/api{path}/frames", body)
-        assert lines.result == result
+        assert_same_result(lines.result, result)
+        assert_replayed(lines)
+        for name, value in expected.items():
+            close(lines.result[name], value)
         assert lines.header["inputs"] == result["inputs"]
         assert lines.header["shapes"] == result["shapes"]
         return Checked(result, lines, expected)

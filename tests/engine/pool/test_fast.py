@@ -334,7 +334,7 @@ def test_invalid_arguments_are_named(call: Any, message: str) -> None:
         (lambda g, i: max_pool2d_backward(g * np.nan, i, (1, 2, 4, 4)), "NaN or infinity"),
         (
             lambda g, i: avg_pool2d_backward(g, (1, 2, 6, 6), 2),
-            r"grad_output must have the pooled output's shape",
+            r"grad_output must have the output's shape \(1, 2, 3, 3\), got shape \(1, 2, 2, 2\)",
         ),
         (lambda g, i: avg_pool2d_backward(g[0], (1, 2, 4, 4), 2), "must have 3 dimensions"),
         (lambda g, i: avg_pool2d_backward(g, (1, 2, 4, 0), 2), "empty dimension"),
