@@ -61,13 +61,13 @@ function mapGrids(body, row, output, i, pick) {
   });
 }
 
-function vectorGrid(body, output, rows, label, digits = 2) {
+function vectorGrid(body, output, rows, label, width, digits = 2) {
   const cols = output.length / rows;
   const colour = diverging(maxAbs(output));
   const g = new Grid({
     rows,
     cols,
-    fitWidth: rows === 1 ? Math.min(460, cols * 44 + 18) : Math.min(420, cols * 6 + 18),
+    fitWidth: Math.min(width, rows === 1 ? cols * 44 + 18 : cols * 6 + 18),
     axes: false,
     minCell: 2,
     value: (r, c) => output[r * cols + c],
@@ -84,6 +84,7 @@ function vectorGrid(body, output, rows, label, digits = 2) {
 export function buildLayers(stage, run, pick) {
   const parts = [];
   const rows = run.detail.layers;
+  const width = Math.max(120, Math.min(460, stage.clientWidth - 24));
   run.answer.layers.forEach((layer, i) => {
     const row = rows[i];
     const section = el("section", "net-layer");
@@ -98,9 +99,11 @@ export function buildLayers(stage, run, pick) {
     if (row.output_shape.length === 3) grids = mapGrids(body, row, layer.output, i, clickable ? pick : null);
     else if (row.module === "Flatten") {
       const before = rows[i - 1].output_shape[0];
-      grids = [vectorGrid(body, layer.output, before, t("net.flatten_aria", { n: layer.output.length, c: before }))];
+      grids = [
+        vectorGrid(body, layer.output, before, t("net.flatten_aria", { n: layer.output.length, c: before }), width),
+      ];
       section.append(el("p", "note", t("net.flatten_note", { c: before, n: layer.output.length / before })));
-    } else grids = [vectorGrid(body, layer.output, 1, t("net.logits_aria"))];
+    } else grids = [vectorGrid(body, layer.output, 1, t("net.logits_aria"), width)];
     parts.push({ section, grids });
   });
   return parts;
