@@ -29,23 +29,23 @@ if __name__ == "__main__":
     for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_variable, "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import shlex  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, TextIO  # noqa: E402
+import argparse
+import json
+import platform
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from engine import SGD, Adam, Optimizer, cross_entropy, cross_entropy_backward  # noqa: E402
-from engine.network import CLASSES, Sequential, save_weights, tinyvgg  # noqa: E402
-from engine.network.tinyvgg import INPUT_SHAPE  # noqa: E402
-from training.evaluate import evaluate  # noqa: E402
-from training.mnist import WHEEL, load_mnist  # noqa: E402
+from engine import SGD, Adam, Optimizer, cross_entropy, cross_entropy_backward
+from engine.network import CLASSES, Sequential, save_weights, tinyvgg
+from engine.network.tinyvgg import INPUT_SHAPE
+from training.evaluate import evaluate
+from training.mnist import WHEEL, load_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "app" / "networks"

@@ -28,7 +28,7 @@ def digits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def one_epoch(seed: int) -> tuple[Sequential, float, float, str]:
-    net = Sequential(tinyvgg(), seed=seed)
+    net = Sequential(tinyvgg((4, 8)), seed=seed)
     optimizer, _ = train.make_optimizer(train.parse_args(["--lr", "0.005"]), net)
     stream = io.StringIO()
     bar = train.ProgressBar("epoch 1/1", -(-N // 64), stream)
@@ -56,17 +56,17 @@ def test_an_epoch_is_reproducible_from_its_seed() -> None:
 
 
 def test_a_few_epochs_learn_the_fake_digits() -> None:
-    net = Sequential(tinyvgg(), seed=0)
+    net = Sequential(tinyvgg((4, 8)), seed=0)
     optimizer, _ = train.make_optimizer(train.parse_args(["--lr", "0.01"]), net)
     images, labels = digits()
     before = evaluate(net, images, labels).loss
     rng = np.random.default_rng(0)
-    for _ in range(4):
+    for _ in range(6):
         bar = train.ProgressBar("epoch", 3, io.StringIO())
         train.train_epoch(net, optimizer, images, labels, 64, rng, bar)
     after = evaluate(net, images, labels, batch_size=50)
     assert after.loss < 0.75 * before
-    assert after.accuracy > 0.5
+    assert after.accuracy > 0.5  # chance is 0.1
     assert net.training  # evaluate restores the mode
 
 
@@ -87,7 +87,7 @@ def test_the_optimizer_and_its_record(argv: list[str], kind: type, settings: dic
 
 def test_the_gallery_holds_every_class_as_exact_bytes() -> None:
     images, labels = digits()
-    net = Sequential(tinyvgg()).eval()
+    net = Sequential(tinyvgg((4, 8))).eval()
     chosen = train.gallery(net, images, labels, 50, seed=0)
     assert {key: value.dtype for key, value in chosen.items()} == {
         "images": np.uint8,
