@@ -64,7 +64,6 @@ Cache = dict[str, Any]
 Grads = dict[str, Array]
 """The gradient of each trainable parameter, keyed like :data:`Params`."""
 NO_PARAMS: Params = MappingProxyType({})
-BATCH_NORM_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine._checks import Shape
 from engine.errors import EngineError
-from engine.layers import COMPUTING_LAYERS, Layer
+from engine.layers import COMPUTING_LAYERS, ComputingLayer, Layer
 
 MODULES: dict[str, type] = {kind.__name__: kind for kind in COMPUTING_LAYERS}
 """The layer classes a network can compute, by their torch.nn name (which is their own)."""
@@ -30,7 +30,7 @@ def layer_kwargs(layer: Layer) -> dict[str, Any]:
     return {field.name: _plain(getattr(layer, field.name)) for field in dataclasses.fields(layer)}
 
 
-def describe(layers: Sequence[Layer], input_shape: Shape = (1, 28, 28)) -> list[dict[str, Any]]:
+def describe(layers: Sequence[ComputingLayer], input_shape: Shape = (1, 28, 28)) -> list[dict[str, Any]]:
     """One row per layer: ``{"name", "module", "kwargs", "output_shape", "parameters"}``.
 
     ``name`` is the layer's name in ``torch.nn.Sequential`` (its index, the prefix of its state
@@ -67,7 +67,7 @@ def _argument_list(layer: Layer) -> str:
     return ", ".join(parts)
 
 
-def to_torch_code(layers: Sequence[Layer], weights: str = "weights.npz") -> str:
+def to_torch_code(layers: Sequence[ComputingLayer], weights: str = "weights.npz") -> str:
     """Three lines that rebuild the network in PyTorch and load its state dict from ``weights``."""
     modules = ", ".join(f"torch.nn.{type(layer).__name__}({_argument_list(layer)})" for layer in layers)
     return "\n".join(
@@ -79,9 +79,9 @@ def to_torch_code(layers: Sequence[Layer], weights: str = "weights.npz") -> str:
     )
 
 
-def layers_from_description(rows: Sequence[dict[str, Any]]) -> list[Layer]:
+def layers_from_description(rows: Sequence[dict[str, Any]]) -> list[ComputingLayer]:
     """The layers a :func:`describe` table describes (lists read back as pairs)."""
-    layers: list[Layer] = []
+    layers: list[ComputingLayer] = []
     for index, row in enumerate(rows):
         kind = MODULES.get(str(row.get("module")))
         if kind is None:

@@ -22,12 +22,12 @@ def test_each_row_names_torchs_module_shape_and_count() -> None:
         "Flatten", "Linear",
     ]  # fmt: skip
     assert [row["output_shape"] for row in rows] == [
-        [8, 28, 28], [8, 28, 28], [8, 28, 28], [8, 28, 28], [8, 14, 14],
-        [16, 14, 14], [16, 14, 14], [16, 14, 14], [16, 14, 14], [16, 7, 7],
-        [784], [10],
+        [16, 28, 28], [16, 28, 28], [16, 28, 28], [16, 28, 28], [16, 14, 14],
+        [32, 14, 14], [32, 14, 14], [32, 14, 14], [32, 14, 14], [32, 7, 7],
+        [1568], [10],
     ]  # fmt: skip
     assert rows[0]["kwargs"] == {
-        "in_channels": 1, "out_channels": 8, "kernel_size": 3, "stride": 1, "padding": 1,
+        "in_channels": 1, "out_channels": 16, "kernel_size": 3, "stride": 1, "padding": 1,
         "dilation": 1, "groups": 1, "bias": True, "padding_mode": "zeros",
     }  # fmt: skip
     value = torch.zeros(1, 1, 28, 28)
@@ -37,7 +37,7 @@ def test_each_row_names_torchs_module_shape_and_count() -> None:
         value = module(value)
         assert list(value.shape[1:]) == row["output_shape"]
         assert row["parameters"] == sum(p.numel() for p in module.parameters())
-    assert sum(row["parameters"] for row in rows) == net.parameter_count == 12002
+    assert sum(row["parameters"] for row in rows) == net.parameter_count == 32058
 
 
 def test_the_description_survives_json_and_rebuilds_the_layers() -> None:

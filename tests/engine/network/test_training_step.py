@@ -18,7 +18,7 @@ from tests.engine.oracle import assert_close
 
 STEPS = 3
 NETWORKS: dict[str, tuple[list[Layer], tuple[int, ...]]] = {
-    "tinyvgg": (tinyvgg(), (6, 1, 28, 28)),
+    "tinyvgg": (tinyvgg(), (4, 1, 28, 28)),
     "batch norm": (
         [Conv2d(1, 3, 3), BatchNorm2d(3), ReLU(), MaxPool2d(2), Flatten(), Linear(3 * 3 * 3, 4)],
         (5, 1, 8, 8),
