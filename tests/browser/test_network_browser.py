@@ -53,6 +53,12 @@ def test_loads_clean(open_page: Any, helpers: Any, lang: str) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 1
     assert "LeCun" in page.text_content("#net-credit")
     assert page.text_content("#net-code").count("torch.nn.") >= 12
+    if lang == "zh":
+        # PyTorch's code and module calls (Conv2d(..., padding=1), Flatten) are code, not interface.
+        page.evaluate(
+            "() => document.querySelectorAll('#net-code, .net-layer h3, #narration').forEach(e => e.remove())"
+        )
+        assert not helpers.english_leftovers(page)
     problems.assert_none()
 
 
