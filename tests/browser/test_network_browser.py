@@ -5,10 +5,13 @@ and /pool, and the digit kept in the URL."""
 from __future__ import annotations
 
 import base64
+import io
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
@@ -135,3 +138,33 @@ def test_unit_links(open_page: Any, helpers: Any) -> None:
     assert parse_qs(urlsplit(link).query)["k"] == ["2"]
     # /conv opens that link and computes the unit's value.
     problems.assert_none()
+
+
+def test_photo_by_file_picker_and_a_blank_one(open_page: Any, helpers: Any) -> None:
+    page, problems = open_page("/network")
+    helpers.wait_for_scene(page)
+    gallery = page.request.get(origin(page) + f"{API}/gallery").json()
+    digit = gallery["digits"][4]
+    pixels = np.frombuffer(base64.b64decode(digit["pixels"]), np.uint8).reshape(28, 28)
+    photo = Image.fromarray(255 - pixels).resize((168, 168), Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", quality=80)
+    page.set_input_files(
+        "#net-file", files=[{"name": "digit.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}]
+    )
+    page.wait_for_function("() => new URLSearchParams(location.search).has('d')")
+    wait_idle(page)
+    answer = page.request.post(
+        origin(page) + f"{API}/classify-image",
+        multipart={"image": {"name": "digit.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}},
+    ).json()
+    assert shown_prediction(page) == answer["prediction"] == digit["label"]
+    blank = io.BytesIO()
+    Image.new("L", (64, 64), 250).save(blank, "PNG")
+    page.set_input_files(
+        "#net-file", files=[{"name": "blank.png", "mimeType": "image/png", "buffer": blank.getvalue()}]
+    )
+    page.wait_for_selector("#error:not([hidden])")
+    assert "ink" in page.text_content("#error")
+    assert [f for f in problems.failed if "422" not in f] == []
+    assert not problems.console or all("422" in c for c in problems.console)

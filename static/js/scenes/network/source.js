@@ -18,9 +18,9 @@ function photoPicker(use) {
   picker.type = "file";
   picker.accept = "image/*";
   picker.id = "net-file";
-  const label = el("label", "", t("net.photo"));
+  const label = el("label", "btn btn-small", t("net.choose"));
   label.htmlFor = "net-file";
-  box.append(label, picker, el("p", "note", t("net.photo_note")));
+  box.append(el("p", "", t("net.photo")), picker, label, el("p", "note", t("net.photo_note")));
   picker.addEventListener("change", () => {
     if (picker.files[0]) use(picker.files[0]);
     picker.value = "";
