@@ -56,6 +56,10 @@ def test_loads_clean(open_page: Any, helpers: Any, lang: str) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 1
     assert "LeCun" in page.text_content("#net-credit")
     assert page.text_content("#net-code").count("torch.nn.") >= 12
+    embed, framed = open_page(f"/embed/network?lang={lang}&digit=5")
+    helpers.wait_for_scene(embed)
+    assert embed.locator("nav").count() == 0
+    framed.assert_none()
     if lang == "zh":
         # PyTorch's code and module calls (Conv2d(..., padding=1), Flatten) are code, not interface.
         page.evaluate(
