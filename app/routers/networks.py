@@ -21,7 +21,9 @@ from app.settings import Settings
 
 router = APIRouter(tags=["networks"])
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "No network of that name."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "No network of that name."}
+}
 
 
 @router.get("/api/networks", response_model=NetworkList, summary="The trained networks")
