@@ -128,6 +128,19 @@ def test_unit_links(open_page: Any, helpers: Any) -> None:
     assert urlsplit(link).path == "/conv"
     assert (params["k"], params["size"], params["cin"], params["act"]) == (["3"], ["3"], ["1"], ["none"])
     assert params["edits"][0].count("*") == 9 + 9  # 9 inputs, 9 weights, 1 bias
+    unit = page.evaluate(
+        "() => { const r = window.convscope.scene.run; const g = document.querySelector("
+        "'.grid.is-chosen'); return {c: Number(g.dataset.channel), text: document.querySelector("
+        "'.net-unit-value').textContent}; }"
+    )
+    assert unit["c"] == 2
+    # /conv opened with that link computes the same value (its 6 significant digits apart).
+    conv, conv_problems = open_page(link)
+    helpers.wait_for_scene(conv)
+    computed = conv.evaluate("() => window.convscope.scene.run.frames[0].output")
+    shown = float(unit["text"].rsplit(":", 1)[1].strip().replace("\u2212", "-"))
+    assert abs(computed - shown) < 1e-3
+    conv_problems.assert_none()
     # A wider layer by the keyboard form: the geometry alone.
     page.select_option('[data-unit="layer"]', "2")
     page.click(".net-unit-form button")
@@ -140,7 +153,6 @@ def test_unit_links(open_page: Any, helpers: Any) -> None:
     link = page.get_attribute("#net-unit-link", "href")
     assert urlsplit(link).path == "/pool"
     assert parse_qs(urlsplit(link).query)["k"] == ["2"]
-    # /conv opens that link and computes the unit's value.
     problems.assert_none()
 
 
