@@ -8,7 +8,7 @@ from app.cache import ResponseCache
 from app.errors import install_error_handlers
 from app.middleware import SITE_HEADERS, ApiCors, BodyGuard, SecurityHeaders
 from app.openapi import openapi_builder
-from app.routers import architectures, docs, feature_maps, inception, operations, pages, receptive
+from app.routers import architectures, docs, feature_maps, inception, networks, operations, pages, receptive
 from app.settings import Settings, load_settings, origin_list
 from app.static import CachedStaticFiles
 
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (operations, feature_maps, receptive, architectures, inception, docs):
+    for module in (operations, feature_maps, receptive, architectures, inception, networks, docs):
         app.include_router(module.router)
     app.openapi = openapi_builder(app)  # type: ignore[method-assign]
     app.include_router(pages.router)

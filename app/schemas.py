@@ -722,3 +722,54 @@ class BottleneckResponse(BaseModel):
     bottleneck: BlockStack = Field(description="1x1 reduce, 3x3, 1x1 expand.")
     plain: BlockStack = Field(description="Two 3x3 convolutions at full width.")
     weights_ratio: float = Field(description="Bottleneck weights / plain weights, rounded to 4 places.")
+
+
+# Trained networks
+
+NETWORK_SIDE = 28
+
+
+class NetworkSummary(BaseModel):
+    name: str = Field(description="The name to use in /api/networks/{name}.")
+    title: str = Field(description="A short human name.")
+    dataset: str = Field(description="What it was trained on.")
+    test_accuracy: float = Field(description="Accuracy on the whole test split, in [0, 1].")
+    parameters: int = Field(description="Trainable values.")
+    input_shape: list[int] = Field(description="[C, H, W] of one input.")
+
+
+class NetworkList(BaseModel):
+    networks: list[NetworkSummary]
+
+
+class NetworkForwardRequest(BaseModel):
+    """One digit, as the network reads it: 0 is the background, 1 full ink."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    input: NestedNumbers = Field(
+        description="28x28 nested lists (or 1x28x28) of values in [0, 1], white ink on black, "
+        "centred as MNIST's digits are."
+    )
+
+
+class NetworkLayerOutput(BaseModel):
+    name: str = Field(description="The layer's index in torch.nn.Sequential.")
+    module: str = Field(description="The torch.nn class.")
+    output: list[Any] = Field(description="(C, H, W) maps, or (features,) after Flatten.")
+
+
+class SoftmaxNumbers(BaseModel):
+    exponentials: list[float] = Field(description="exp(logit - max logit) per class.")
+    sum: float = Field(description="Their sum; each probability is an exponential over it.")
+
+
+class NetworkForwardResponse(BaseModel):
+    layers: list[NetworkLayerOutput]
+    logits: list[float]
+    probabilities: list[float]
+    prediction: int
+    softmax: SoftmaxNumbers
+    input: list[list[float]] | None = Field(
+        default=None, description="classify-image only: the 28x28 digit the network saw."
+    )

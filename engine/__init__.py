@@ -78,6 +78,11 @@ from engine.layers import MaxPool2d as MaxPool2d
 from engine.layers import ReLU as ReLU
 from engine.layers import Sigmoid as Sigmoid
 from engine.layers import Tanh as Tanh
+from engine.network import Gradients as Gradients
+from engine.network import Sequential as Sequential
+from engine.network import load_network as load_network
+from engine.network import save_weights as save_weights
+from engine.network import tinyvgg as tinyvgg
 from engine.norm import NormPlan as NormPlan
 from engine.norm import batch_norm as batch_norm
 from engine.norm import batch_norm_backward as batch_norm_backward

@@ -49,6 +49,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("one-by-one", "scenes/one_by_one.html", "scenes/one_by_one/main.js"),
     Scene("feature-maps", "scenes/feature_maps.html", "scenes/feature_maps/main.js"),
     Scene("architectures", "scenes/architectures.html", "scenes/architectures/main.js"),
+    Scene("network", "scenes/network.html", "scenes/network/main.js"),
 )
 SCENES_BY_SLUG = {scene.slug: scene for scene in SCENES}
 

@@ -1,0 +1,16 @@
+"""The training tests run with one BLAS and one torch thread, as the training script itself does:
+the shipped network's accuracy is reproduced digit for digit with the same arithmetic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.engine.network.threads import one_thread
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _one_thread() -> Iterator[None]:
+    with one_thread():
+        yield
