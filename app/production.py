@@ -35,6 +35,11 @@ PROTOCOL = "app.server:ConvScopeProtocol"
 LIMIT_CONCURRENCY = 512
 # Idle keep-alive connections are closed after this many seconds, so idle clients hold no slot long.
 KEEP_ALIVE_SECONDS = 5
+# The supervisor kills a worker that does not answer its health check within this many seconds.
+# Uvicorn's default, 5 s, is too short: encoding one large stream line holds the GIL for up to 2 s
+# (json.dumps of a million-value frame), and a few such streams at once kept a worker's health-check
+# thread waiting past 5 s, so the supervisor killed the worker with every connection on it.
+WORKER_HEALTHCHECK_SECONDS = 30
 # Each worker already runs requests on a thread pool; BLAS threads on top of that would make
 # more runnable threads than cores, which slows every request (docs/performance.md).
 SINGLE_THREADED_MATH = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -45,8 +50,9 @@ def uvicorn_options(settings: Settings, host: str, port: int, forwarded_allow_ip
 
     The same as ``uvicorn app.main:app --host H --port P --workers N --proxy-headers
     --forwarded-allow-ips IPS --limit-concurrency 512 --timeout-keep-alive 5 --no-server-header
-    --http app.server:ConvScopeProtocol --ws none``. The protocol reads its timeouts from the
-    settings (``request_header_timeout``, ``request_body_timeout``, ``send_timeout``).
+    --http app.server:ConvScopeProtocol --ws none --timeout-worker-healthcheck 30``. The protocol
+    reads its timeouts from the settings (``request_header_timeout``, ``request_body_timeout``,
+    ``send_timeout``).
     """
     return {
         "host": host,
@@ -59,6 +65,7 @@ def uvicorn_options(settings: Settings, host: str, port: int, forwarded_allow_ip
         "server_header": False,
         "http": PROTOCOL,
         "ws": "none",  # no WebSocket route: an Upgrade request is served as plain HTTP
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
 
 

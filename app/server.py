@@ -188,6 +188,11 @@ class ConvScopeProtocol(H11Protocol):
         self.inner_app = self.app
         self.app = self.guarded_app
         self.waiting = _WAITING.setdefault(server_state, {})
+        # Each request is checked against the limits once, when its headers have been parsed (as
+        # Uvicorn does), not when its task starts: requests that arrive together must not all
+        # see one another's counts. The request of ``refused`` gets the 503.
+        self.checked: Any = None
+        self.refused: Any = None
         self.counter: WriteCounter | None = None
         # The request timer: headers to arrive, or the body to advance.
         self.request_timer: asyncio.TimerHandle | None = None
@@ -244,6 +249,10 @@ class ConvScopeProtocol(H11Protocol):
         else:  # the request has arrived whole (or the connection is ending)
             self.cancel_request_timer()
         self.update_waiting()
+        if self.cycle is not None and self.cycle is not self.checked:  # a request has just arrived
+            self.checked = self.cycle
+            if self.over_limit():
+                self.refused = self.cycle
 
     def update_waiting(self) -> None:
         """Keep this connection on the worker's list of those waiting for a request, or off it."""
@@ -362,7 +371,7 @@ class ConvScopeProtocol(H11Protocol):
         if excess > 0:
             for other in list(itertools.islice(self.waiting, excess)):
                 other.evict()
-        # This request's task is already counted, unlike in Uvicorn's own check.
+        # This request's task is already counted, unlike where Uvicorn checks.
         return len(self.connections) >= limit or len(self.tasks) > limit
 
     def evict(self) -> None:
@@ -380,7 +389,7 @@ class ConvScopeProtocol(H11Protocol):
     async def guarded_app(self, scope: Any, receive: Any, send: Any) -> None:
         """503 past the limits; body messages in slices, so flow control waits between them; a 500
         in JSON if the app fails before answering."""
-        if scope["type"] == "http" and self.over_limit():
+        if self.refused is not None and self.refused.scope is scope:
             self.logger.warning("Exceeded concurrency limit.")
             message = "the server is handling as many connections as it can; try again in a moment"
             await send_error(send, 503, "server_busy", message)
