@@ -9,13 +9,14 @@ counts against ``limit_concurrency``. Per connection, this protocol adds:
   nothing at all was sent the connection is closed quietly; otherwise the answer is a 408 and
   the connection is closed.
 - Body timeout (``request_body_timeout``): a request body must advance by at least
-  ``BODY_PROGRESS_BYTES`` (or end) within each timeout, counted from its last advance; a body
+  ``PROGRESS_BYTES`` (or end) within each timeout, counted from its last advance; a body
   dribbled a byte every few seconds is cut off like a stalled one (408 if no answer has started).
   Time the server itself holds the body back (the app not reading it yet) does not count.
 - Send timeout (``send_timeout``): while the server has bytes waiting to be sent, the client must
-  take some of them off the connection within the timeout; otherwise the connection is dropped at
-  once (abort, not a graceful close that would wait for the unread bytes), which frees the
-  stream's generator and everything it holds.
+  receive ``PROGRESS_BYTES`` of them (or all there are) within each timeout, as the kernel counts
+  them (acknowledged bytes); otherwise the connection is dropped at once (a reset, not a graceful
+  close that would wait for the unread bytes), which frees the stream's generator and everything
+  it holds.
 - Bounded write buffering: the transport pauses writing above ``HIGH_WATER`` bytes, and
   Uvicorn's ``send`` then waits for it to drain before writing the next body message; a body
   message larger than ``SLICE`` bytes is handed over a slice at a time, so that wait happens
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import functools
 import http
 import itertools
@@ -46,6 +48,7 @@ import json
 import re
 import socket
 import struct
+import termios
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -66,9 +69,9 @@ HIGH_WATER = 64 * 1024
 LOW_WATER = 16 * 1024
 # The largest piece of a response body handed to the transport at once.
 SLICE = 64 * 1024
-# A request body must advance by at least this much per request_body_timeout (about 50 B/s at
-# the default 20 s): any real client sends faster, a dribbler slower.
-BODY_PROGRESS_BYTES = 1024
+# A request body must advance, and a client must read, at least this much per timeout (about
+# 50 B/s at the default 20 s): any real client is faster, a dribbler or a stalled reader slower.
+PROGRESS_BYTES = 1024
 # Send progress is checked this many times per send_timeout, so a stalled reader is dropped
 # between send_timeout and 1.25 x send_timeout after the last byte it took.
 SEND_CHECKS = 4
@@ -153,12 +156,33 @@ class WriteCounter:
         self.written += len(data)
         self.on_write()
 
-    def sent(self) -> int:
-        """Bytes the kernel has taken: written, less what still waits in the transport's buffer."""
-        return self.written - self.transport.get_write_buffer_size()
+    def pending(self) -> int:
+        """Bytes written but not yet acknowledged by the client: in the transport's buffer, and in
+        the kernel's send queue (Linux; elsewhere this buffer alone).
+
+        The kernel's queue matters: it reports the socket writable only once a large part of it
+        (a third, about a megabyte) is free, so the transport's buffer alone moves in bursts far
+        apart when a client reads slowly but steadily.
+        """
+        return self.transport.get_write_buffer_size() + kernel_unsent(self.transport)
+
+    def delivered(self) -> int:
+        return self.written - self.pending()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.transport, name)
+
+
+def kernel_unsent(transport: asyncio.BaseTransport) -> int:
+    """Bytes in the socket's kernel send queue, not yet acknowledged (SIOCOUTQ); 0 where unknown."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or not hasattr(termios, "TIOCOUTQ"):
+        return 0
+    try:
+        queued: int = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+    except OSError:
+        return 0
+    return queued
 
 
 # Per worker (one ServerState each): the connections waiting for a request, oldest first.
@@ -201,7 +225,8 @@ class ConvScopeProtocol(H11Protocol):
         self.body_bytes_since = 0
         # The send watch, armed while written bytes wait in the transport's buffer.
         self.send_timer: asyncio.TimerHandle | None = None
-        self.sent_mark = 0
+        self.delivered_mark = 0
+        self.pending_at_mark = 0
         self.send_progress_at = 0.0
 
     # Connection events
@@ -244,7 +269,7 @@ class ConvScopeProtocol(H11Protocol):
                 self.arm_request_timer("body", self.limits.body)
             else:
                 self.body_bytes_since += received
-                if self.body_bytes_since >= BODY_PROGRESS_BYTES:
+                if self.body_bytes_since >= PROGRESS_BYTES:
                     self.body_progress_at, self.body_bytes_since = now, 0
         else:  # the request has arrived whole (or the connection is ending)
             self.cancel_request_timer()
@@ -314,7 +339,7 @@ class ConvScopeProtocol(H11Protocol):
             cycle.message_event.set()
             if answer:
                 message = (
-                    f"the request body did not advance by {BODY_PROGRESS_BYTES:,} bytes within "
+                    f"the request body did not advance by {PROGRESS_BYTES:,} bytes within "
                     f"{timeout:g} s (request_body_timeout)"
                 )
                 self.refuse(408, "request_timeout", message)
@@ -342,8 +367,13 @@ class ConvScopeProtocol(H11Protocol):
         """After a write: watch for the client to take the bytes left in the buffer."""
         counter = self.counter
         if self.send_timer is None and counter is not None and counter.transport.get_write_buffer_size():
-            self.sent_mark, self.send_progress_at = counter.sent(), self.loop.time()
+            self.mark_sent(counter)
             self.send_timer = self.loop.call_later(self.limits.send / SEND_CHECKS, self.check_send)
+
+    def mark_sent(self, counter: WriteCounter) -> None:
+        pending = counter.pending()
+        self.delivered_mark, self.pending_at_mark = counter.written - pending, pending
+        self.send_progress_at = self.loop.time()
 
     def check_send(self) -> None:
         self.send_timer = None
@@ -351,11 +381,10 @@ class ConvScopeProtocol(H11Protocol):
         if counter is None or not counter.transport.get_write_buffer_size():
             return  # all sent (a closing connection may still have been flushing)
         now = self.loop.time()
-        sent = counter.sent()
-        if sent > self.sent_mark:
-            self.sent_mark, self.send_progress_at = sent, now
+        if counter.delivered() - self.delivered_mark >= min(PROGRESS_BYTES, self.pending_at_mark):
+            self.mark_sent(counter)
         elif now - self.send_progress_at >= self.limits.send:
-            self.logger.info("Client read nothing for %g s: connection dropped.", self.limits.send)
+            self.logger.info("Client read under 1 KiB in %g s: connection dropped.", self.limits.send)
             drop(counter.transport)
             return
         self.send_timer = self.loop.call_later(self.limits.send / SEND_CHECKS, self.check_send)

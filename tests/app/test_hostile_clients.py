@@ -26,7 +26,7 @@ import pytest
 import uvicorn
 
 from app.main import create_app
-from app.server import BODY_PROGRESS_BYTES, ConvScopeProtocol, Timeouts
+from app.server import PROGRESS_BYTES, ConvScopeProtocol, Timeouts
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,9 +222,9 @@ def test_slow_bodies_get_408(server: tuple[int, list[int]], interval: float | No
     )
     with connect(server[0]) as sock:
         sock.sendall(head + b'{"input": ')
-        rest = b" " * 400 if interval else b""  # far below BODY_PROGRESS_BYTES per timeout
+        rest = b" " * 400 if interval else b""  # far below PROGRESS_BYTES per timeout
         answer, seconds = dribble(sock, rest, interval or 0.1, BODY_TIMEOUT + MARGIN)
-    assert BODY_PROGRESS_BYTES > 5 * (BODY_TIMEOUT + MARGIN)
+    assert PROGRESS_BYTES > 5 * (BODY_TIMEOUT + MARGIN)
     assert "request_body_timeout" in assert_refusal(answer, 408, "request_timeout")
     assert BODY_TIMEOUT - 0.2 <= seconds <= BODY_TIMEOUT + MARGIN
 
@@ -297,7 +297,6 @@ def test_stalled_readers_are_dropped_and_their_memory_freed(server: tuple[int, l
         time.sleep(0.5)
         after_waves.append(worker_rss_mb(workers))
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
-    print("RSS MB", before, after_waves, peak)
     assert after_waves[1] <= after_waves[0] + 150, (before, after_waves, peak)
     assert after_waves[1] - before <= 600, (before, after_waves, peak)
 
