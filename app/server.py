@@ -73,7 +73,7 @@ SLICE = 64 * 1024
 # 50 B/s at the default 20 s): any real client is faster, a dribbler or a stalled reader slower.
 PROGRESS_BYTES = 1024
 # Send progress is checked this many times per send_timeout, so a stalled reader is dropped
-# between send_timeout and 1.25 x send_timeout after the last byte it took.
+# between send_timeout and 1.25 x send_timeout after it last made progress.
 SEND_CHECKS = 4
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(

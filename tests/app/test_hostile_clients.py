@@ -26,7 +26,7 @@ import pytest
 import uvicorn
 
 from app.main import create_app
-from app.server import PROGRESS_BYTES, ConvScopeProtocol, Timeouts
+from app.server import HIGH_WATER, PROGRESS_BYTES, SLICE, ConvScopeProtocol, Timeouts
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -411,7 +411,7 @@ class PatientProtocol(ConvScopeProtocol):
 
 
 @contextmanager
-def thread_server(app: Any, limit: int | None = None) -> Iterator[int]:
+def thread_server(app: Any, limit: int | None = None) -> Iterator[tuple[int, uvicorn.Server]]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port: int = sock.getsockname()[1]
@@ -427,7 +427,7 @@ def thread_server(app: Any, limit: int | None = None) -> Iterator[int]:
             assert thread.is_alive()
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        yield port
+        yield port, server
     finally:
         server.should_exit = True
         thread.join(timeout=20)
@@ -437,7 +437,7 @@ def thread_server(app: Any, limit: int | None = None) -> Iterator[int]:
 def test_past_the_limit_waiting_connections_make_room_then_503_in_json() -> None:
     """A limit of 4 connections: waiting ones are closed, oldest first, for new requests; with
     3 requests in progress, a 4th connection's request gets the 503."""
-    with thread_server(create_app(Settings()), limit=4) as port, ExitStack() as stack:
+    with thread_server(create_app(Settings()), limit=4) as (port, _), ExitStack() as stack:
         idle = [stack.enter_context(connect(port)) for _ in range(4)]
         time.sleep(0.3)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
@@ -452,6 +452,34 @@ def test_past_the_limit_waiting_connections_make_room_then_503_in_json() -> None
     assert "try again" in assert_refusal(answer, 503, "server_busy")
 
 
+def buffered(server: uvicorn.Server) -> list[int]:
+    """Bytes waiting in each connection's transport buffer (read from the test's thread)."""
+    try:
+        protocols = list(server.server_state.connections)
+    except RuntimeError:  # the set changed while it was copied: ask again next time
+        return []
+    return [
+        p.counter.transport.get_write_buffer_size()
+        for p in protocols
+        if isinstance(p, ConvScopeProtocol) and p.counter is not None
+    ]
+
+
+def test_a_stalled_reader_leaves_at_most_a_slice_over_the_high_water_mark_buffered() -> None:
+    """The big stream's 9 MB header line, unread: the kernel takes a few MB, and this process keeps
+    at most HIGH_WATER + SLICE of the rest (Uvicorn wrote the whole line into the buffer before)."""
+    with thread_server(create_app(Settings())) as (port, server), stalled_stream(port) as reader:
+        deadline = time.monotonic() + 20
+        largest = 0
+        while largest < HIGH_WATER and time.monotonic() < deadline and not closed_by_server(reader):
+            time.sleep(0.05)
+            largest = max([largest, *buffered(server)])
+        for _ in range(10):  # the writer is paused: the buffer stays where it is
+            time.sleep(0.05)
+            largest = max([largest, *buffered(server)])
+    assert HIGH_WATER <= largest <= HIGH_WATER + SLICE + 100  # 100: h11's chunk framing
+
+
 def test_a_500_carries_cors_and_the_security_headers(monkeypatch: pytest.MonkeyPatch) -> None:
     import app.ops.architectures
 
@@ -460,7 +488,7 @@ def test_a_500_carries_cors_and_the_security_headers(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(app.ops.architectures, "architecture_table", broken)
     application = create_app(Settings(cors_origins="https://course.example"))
-    with thread_server(application) as port:
+    with thread_server(application) as (port, _):
         response = httpx.get(
             f"http://127.0.0.1:{port}/api/architectures/vgg16",
             params={"input_size": 200},
@@ -477,7 +505,7 @@ def test_an_app_that_fails_before_answering_gets_the_servers_json_500() -> None:
     async def failing(scope: Any, receive: Any, send: Any) -> None:
         raise RuntimeError("secret internals")
 
-    with thread_server(failing) as port:
+    with thread_server(failing) as (port, _):
         answer = raw_exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     assert "bug in ConvScope" in assert_refusal(answer, 500, "internal_error")
     assert b"secret" not in answer
@@ -485,7 +513,7 @@ def test_an_app_that_fails_before_answering_gets_the_servers_json_500() -> None:
 
 def test_hosts_outside_allowed_hosts_get_a_json_400() -> None:
     application = create_app(Settings(allowed_hosts="convscope.example.edu *.convscope.test"))
-    with thread_server(application) as port:
+    with thread_server(application) as (port, _):
         url = f"http://127.0.0.1:{port}/healthz"
         for host in ("convscope.example.edu", "convscope.example.edu:8443", "eu.convscope.test"):
             assert httpx.get(url, headers={"Host": host}).status_code == 200, host
