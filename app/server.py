@@ -254,8 +254,8 @@ class ConvScopeProtocol(H11Protocol):
 
     def after_input(self, received: int) -> None:
         """Arm, advance or stop the request timer for where the request now is."""
-        if self.transport.is_closing():
-            self.cancel_timers()
+        if self.transport.is_closing():  # the send watch stays: a close waits for unsent bytes
+            self.cancel_request_timer()
             self.waiting.pop(self, None)
             return
         state = self.conn.their_state

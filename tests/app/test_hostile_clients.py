@@ -214,6 +214,23 @@ def test_slow_headers_get_408(server: tuple[int, list[int]], interval: float | N
     assert HEADER_TIMEOUT - 0.2 <= seconds <= HEADER_TIMEOUT + MARGIN
 
 
+def test_slow_headers_of_a_later_request_on_a_kept_alive_connection_get_408(
+    server: tuple[int, list[int]],
+) -> None:
+    with connect(server[0]) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        first = b""
+        while not first.endswith(b'{"status":"ok"}'):  # one small answer: a few reads at most
+            chunk = sock.recv(65536)
+            assert chunk, first
+            first += chunk
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: loc")
+        answer, seconds = dribble(sock, b"", 0.1, HEADER_TIMEOUT + MARGIN)
+    assert parse(first)[0] == 200
+    assert "request_header_timeout" in assert_refusal(answer, 408, "request_timeout")
+    assert HEADER_TIMEOUT - 0.2 <= seconds <= HEADER_TIMEOUT + MARGIN
+
+
 @pytest.mark.parametrize("interval", [None, 0.2], ids=["stalled", "a byte every 0.2 s"])
 def test_slow_bodies_get_408(server: tuple[int, list[int]], interval: float | None) -> None:
     head = (
