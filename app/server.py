@@ -57,7 +57,7 @@ from typing import Any, Literal, cast
 import h11
 from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from uvicorn.config import Config
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
 from app.errors import error_content
@@ -215,8 +215,8 @@ class ConvScopeProtocol(H11Protocol):
         # Each request is checked against the limits once, when its headers have been parsed (as
         # Uvicorn does), not when its task starts: requests that arrive together must not all
         # see one another's counts. The request of ``refused`` gets the 503.
-        self.checked: Any = None
-        self.refused: Any = None
+        self.checked: RequestResponseCycle | None = None
+        self.refused: RequestResponseCycle | None = None
         self.counter: WriteCounter | None = None
         # The request timer: headers to arrive, or the body to advance.
         self.request_timer: asyncio.TimerHandle | None = None
