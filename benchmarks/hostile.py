@@ -34,6 +34,7 @@ BIG_STREAM = {
     "input": {"shape": [1, 1, 1000, 1000], "kind": "integers", "seed": 1},
     "weight": {"shape": [1, 1, 1000, 1000], "kind": "integers", "seed": 2},
 }
+STILL_OPEN = "still open at the end"
 # Linux TCP states (include/net/tcp_states.h): closed after a reset, or after the peer's FIN.
 TCP_CLOSE, TCP_CLOSE_WAIT = 7, 8
 
@@ -122,8 +123,11 @@ class Hostile:
             answer = await asyncio.wait_for(reader.read(65536), timeout=max(self.left(), 0.1))
             record.answers["closed" if not answer else status_of(answer)] += 1
             record.seconds.append(time.perf_counter() - start)
-        except (TimeoutError, ConnectionResetError):
-            pass  # still open at the deadline, or reset
+        except TimeoutError:
+            record.answers[STILL_OPEN] += 1
+        except ConnectionResetError:
+            record.answers["reset"] += 1
+            record.seconds.append(time.perf_counter() - start)
         finally:
             writer.close()
             with suppress(OSError):
@@ -137,7 +141,10 @@ class Hostile:
         start = time.perf_counter()
         try:
             writer.write(first)
-            while self.left() > 0:
+            while True:
+                if self.left() <= 0:
+                    record.answers[STILL_OPEN] += 1
+                    return
                 try:
                     wait = min(1.0, max(self.left(), 0.01))
                     answer = await asyncio.wait_for(reader.read(65536), timeout=wait)
@@ -186,6 +193,7 @@ class Hostile:
                     record.seconds.append(time.perf_counter() - start)
                     return
                 await asyncio.sleep(0.25)
+            record.answers[STILL_OPEN] += 1
         finally:
             sock.close()
 
@@ -197,7 +205,8 @@ class Hostile:
             async with client.stream("POST", "/api/conv2d/frames", json=BIG_STREAM) as response:
                 async for _ in response.aiter_bytes():
                     if self.left() <= 0:
-                        return  # cut short by the deadline: not counted
+                        record.answers["unfinished at the end"] += 1
+                        return
             record.answers[str(response.status_code)] += 1
             record.seconds.append(time.perf_counter() - start)
         except httpx.HTTPError as error:
