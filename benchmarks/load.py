@@ -15,8 +15,9 @@ p50 / p99 / max latency, then the throughput; exits with status 1 if there was a
 With ``--hostile``, hostile clients run alongside the learners for the whole time
 (benchmarks/hostile.py: 1,100 idle sockets, header and body dribblers, stalled readers of a 37 MB
 stream, heavy streams read whole, the hostile-image corpus), and what the server did to each
-kind is printed after the learners' table. When this script started the server, the sum of its
-workers' resident memory is sampled every 0.25 s and its peak printed, in either mode.
+kind is printed after the learners' table. When this script started the server (or is given
+``--server-pid``), the sum of its workers' resident memory is sampled every 0.25 s and its peak
+printed, in either mode.
 """
 
 from __future__ import annotations
@@ -391,6 +392,9 @@ def main() -> None:
         default=int(os.environ.get("CONVSCOPE_WORKERS", os.cpu_count() or 1)),
         help="workers of the started server (default CONVSCOPE_WORKERS, else one per core)",
     )
+    parser.add_argument(
+        "--server-pid", type=int, help="with --url: the pid of that server's Uvicorn parent (memory sampled)"
+    )
     parser.add_argument("--hostile", action="store_true", help="run hostile clients beside the learners")
     parser.add_argument("--idle", type=int, default=1100, help="hostile: idle sockets held open")
     parser.add_argument("--dribblers", type=int, default=20, help="hostile: header and body dribblers, each")
@@ -403,7 +407,8 @@ def main() -> None:
         hostile = HostileCounts(args.idle, args.dribblers, args.stalled, args.heavy, args.uploads)
         images = hostile_images() if args.uploads else []
         print(f"hostile clients: {hostile}")
-    server = sampler = None
+    server = None
+    sampler = MemorySampler(args.server_pid) if args.server_pid else None
     url = args.url
     if url is None:
         port = args.port or free_port()
