@@ -1,5 +1,5 @@
 """The hardening that lives in the app and its settings, checked in process (the real server's side
-is tests/app/test_hostile_clients.py): new settings, hosts, relative redirects, HEAD, headers, cookie."""
+is tests/app/test_server.py): new settings, hosts, relative redirects, HEAD, headers, cookie."""
 
 from __future__ import annotations
 
