@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from app.cache import ResponseCache
 from app.errors import install_error_handlers
-from app.middleware import SITE_HEADERS, ApiCors, BodyGuard, SecurityHeaders
+from app.middleware import (
+    SITE_HEADERS,
+    AllowedHosts,
+    ApiCors,
+    BodyGuard,
+    HeadAsGet,
+    RelativeRedirects,
+    SecurityHeaders,
+    around_error_handling,
+)
 from app.openapi import openapi_builder
 from app.routers import architectures, docs, feature_maps, inception, networks, operations, pages, receptive
 from app.settings import Settings, load_settings, origin_list
@@ -35,12 +45,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.post_cache = ResponseCache(max_bytes=8_000_000, max_entry_bytes=256_000)
     # Middleware, innermost first.
     app.add_middleware(BodyGuard, settings=app.state.settings)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(RelativeRedirects)
+    app.add_middleware(AllowedHosts, allowed_hosts=app.state.settings.allowed_hosts)
     cors_origins = origin_list(app.state.settings.cors_origins, "cors_origins", allow_keywords=False)
-    if cors_origins:  # CORS stays off unless origins are configured
-        app.add_middleware(ApiCors, origins=cors_origins)
-    # Added last, so it is the outermost middleware: its headers reach every response, the refusals of
-    # BodyGuard and the CORS preflights included; 500s are sent outside it, so their handler adds them.
-    app.add_middleware(SecurityHeaders, embed_frame_ancestors=app.state.settings.embed_frame_ancestors)
+    embed_frame_ancestors = app.state.settings.embed_frame_ancestors
+
+    def outermost(stack: ASGIApp) -> ASGIApp:
+        # Around Starlette's error handling too, so the 500 it sends carries CORS and the headers;
+        # the security headers outermost of all, so every refusal and preflight carries them.
+        if cors_origins:  # CORS stays off unless origins are configured
+            stack = ApiCors(stack, origins=cors_origins)
+        return SecurityHeaders(stack, embed_frame_ancestors=embed_frame_ancestors)
+
+    around_error_handling(app, outermost)
     install_error_handlers(app, server_error_headers=SITE_HEADERS)
 
     @app.get("/healthz", tags=["service"], summary="Liveness check")

@@ -1,7 +1,7 @@
-"""The app's pure ASGI middleware: security headers, CORS for the API, and the request-body guard.
+"""The app's pure ASGI middleware: security headers, CORS, hosts, redirects, HEAD, the body guard.
 
-Security headers. Every response (pages, API JSON, errors, static files, /docs, /openapi.json,
-404s) carries:
+Security headers. Every response (pages, API JSON, errors and 500s, static files, /docs,
+/openapi.json, 404s) carries:
 
 - ``X-Content-Type-Options: nosniff``: a browser never guesses a type, so an uploaded-looking or
   static file is never run as a script or rendered as HTML against its declared type.
@@ -14,9 +14,18 @@ Security headers. Every response (pages, API JSON, errors, static files, /docs, 
   'self'`` and ``X-Frame-Options: SAMEORIGIN`` for older browsers); ``/embed/*`` by the origins
   of the setting ``embed_frame_ancestors`` (default ``*``, anyone). A page sets its own policy
   (app/routers/pages.py); this middleware only adds the headers a response does not have yet.
+- ``Permissions-Policy``: camera, microphone, geolocation, sensors, payment, USB and the other
+  powerful features are denied to the page and to anything it frames; no page uses any of them.
+  (Copying a link to the clipboard keeps its default, this origin.)
 
 CORS is off unless ``cors_origins`` is set: then ``/api/*`` answers cross-origin GET and POST
-(and their preflights) from those origins, without credentials.
+(and their preflights) from those origins, without credentials. Both run outside Starlette's
+error handling (``around_error_handling``), so a 500 carries the headers and CORS too.
+
+Hosts: with ``allowed_hosts`` set, a request whose Host header names another host gets 400
+(``invalid_host``). Redirects: every ``Location`` is sent as a path (Starlette's trailing-slash
+redirect builds an absolute URL from the Host header), so a forged Host is never reflected into
+a redirect. HEAD is answered as GET without the body, on every GET route.
 
 Body guard: each request body is read before the app does, and bad ones are refused.
 
@@ -34,15 +43,18 @@ The body is then handed to the app unchanged.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from starlette.datastructures import MutableHeaders
+from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import ApiError, error_content
-from app.settings import Settings
+from app.settings import Settings, host_list
 
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 EMBED_PREFIX = "/embed/"
@@ -59,9 +71,39 @@ def content_security_policy(frame_ancestors: str) -> str:
     )
 
 
-SITE_HEADERS: tuple[tuple[str, str], ...] = (
+# Every feature a page could ask the browser for, denied: the pages use none of them.
+DENIED_FEATURES = (
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
+
+# On every response, site pages and embeds alike.
+COMMON_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", REFERRER_POLICY),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+)
+SITE_HEADERS: tuple[tuple[str, str], ...] = (
+    *COMMON_HEADERS,
     ("Content-Security-Policy", content_security_policy("'self'")),
     ("X-Frame-Options", "SAMEORIGIN"),
 )
@@ -73,7 +115,7 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, embed_frame_ancestors: str) -> None:
         self.app = app
         self.embed_headers = (
-            *SITE_HEADERS[:2],
+            *COMMON_HEADERS,
             ("Content-Security-Policy", content_security_policy(embed_frame_ancestors)),
         )
 
@@ -113,6 +155,122 @@ class ApiCors:
             await self.cors(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+def around_error_handling(app: Starlette, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Put ``wrap`` around the whole middleware stack of ``app``, Starlette's error handling included.
+
+    Middleware added with ``add_middleware`` runs inside ServerErrorMiddleware, so the 500 that
+    it sends never passes through it. Headers that every response must carry (security headers,
+    CORS) are therefore added by middleware wrapped around the built stack instead.
+    """
+    build = app.build_middleware_stack
+
+    def build_wrapped() -> ASGIApp:
+        return wrap(build())
+
+    app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]
+
+
+def host_of(host_header: str) -> str:
+    """The host of a Host header, lower case: 'Example.edu:8000' -> 'example.edu', '[::1]:80' -> '[::1]'."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() else host
+
+
+class AllowedHosts:
+    """400 JSON for a request whose Host header is not one of ``allowed_hosts`` (``*``: any)."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: str) -> None:
+        self.app = app
+        self.patterns = host_list(allowed_hosts, "allowed_hosts")
+        self.allow_any = self.patterns == ("*",)
+
+    def allows(self, host_header: str | None) -> bool:
+        if self.allow_any:
+            return True
+        if not host_header:
+            return False
+        host = host_of(host_header)
+        return any(
+            host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+            for pattern in self.patterns
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = Headers(scope=scope).get("host")
+        if self.allows(host):
+            await self.app(scope, receive, send)
+            return
+        shown = repr(host[:100]) if host else "missing"
+        message = f"the Host header ({shown}) is not a host this server answers to (setting allowed_hosts)"
+        await JSONResponse(error_content("invalid_host", message), status_code=400)(scope, receive, send)
+
+
+def relative_location(location: str) -> str:
+    """A redirect target as a path on this site: 'http://any.host/conv?x=1' -> '/conv?x=1'.
+
+    The app redirects within the site only, and an absolute URL in its redirects is built from
+    the request's Host header, so scheme and host are dropped. The path never starts with two
+    slashes (or a slash and a backslash), which a browser would read as another host.
+    """
+    parts = urlsplit(location)
+    if not (parts.scheme or parts.netloc or location.startswith(("//", "/\\", "\\"))):
+        return location
+    path = "/" + parts.path.lstrip("/\\")
+    query = f"?{parts.query}" if parts.query else ""
+    return path + query + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+class RelativeRedirects:
+    """Every redirect is sent with a relative ``Location`` (a path on this site)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_relative(message: Message) -> None:
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                headers = MutableHeaders(scope=message)
+                location = headers.get("location")
+                if location is not None:
+                    headers["location"] = relative_location(location)
+            await send(message)
+
+        await self.app(scope, receive, send_relative)
+
+
+class HeadAsGet:
+    """A HEAD request is routed as GET and answered with the GET headers and no body.
+
+    FastAPI routes declared with GET answer HEAD with 405; HEAD is how monitors and link checkers
+    ask whether a URL is there. Content-Length stays the GET body's, as HTTP says it should.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 # The body guard

@@ -6,7 +6,9 @@ Defaults come from HOST, PORT and FORWARDED_ALLOW_IPS; the worker count from CON
 (every CONVSCOPE_* variable is read and checked here first, so a bad value stops the start with
 its name instead of failing in each worker). The Dockerfile and ``scripts/serve.sh --production``
 run this module. The workers keep no state between requests, so any number of them, on any
-number of machines, can sit behind one load balancer.
+number of machines, can sit behind one load balancer. Each connection is served by
+``app.server.ConvScopeProtocol``: timeouts on slow headers, bodies and readers, bounded buffers,
+JSON refusals.
 """
 
 from __future__ import annotations
@@ -23,12 +25,21 @@ from app.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "app.main:app"
+# Uvicorn's h11 protocol with header, body and send timeouts, bounded write buffers, JSON refusals
+# and no request smuggling (app/server.py). h11 rather than httptools, even if that gets installed.
+PROTOCOL = "app.server:ConvScopeProtocol"
 
-# Connections plus requests in progress per worker; past it Uvicorn answers 503 at once instead of
-# queueing without bound. 32 learners each hold one to six connections.
+# Connections plus requests in progress per worker; past it, connections waiting for a request are
+# closed to make room, and if none is, the answer is 503 at once instead of queueing without bound.
+# 32 learners each hold one to six connections.
 LIMIT_CONCURRENCY = 512
 # Idle keep-alive connections are closed after this many seconds, so idle clients hold no slot long.
 KEEP_ALIVE_SECONDS = 5
+# The supervisor kills a worker that does not answer its health check within this many seconds.
+# Uvicorn's default, 5 s, is too short: encoding one large stream line holds the GIL for up to 2 s
+# (json.dumps of a million-value frame), and a few such streams at once kept a worker's health-check
+# thread waiting past 5 s, so the supervisor killed the worker with every connection on it.
+WORKER_HEALTHCHECK_SECONDS = 30
 # Each worker already runs requests on a thread pool; BLAS threads on top of that would make
 # more runnable threads than cores, which slows every request (docs/performance.md).
 SINGLE_THREADED_MATH = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -38,7 +49,10 @@ def uvicorn_options(settings: Settings, host: str, port: int, forwarded_allow_ip
     """Keyword arguments of ``uvicorn.Config``: ``settings.workers`` processes, proxy headers, limits.
 
     The same as ``uvicorn app.main:app --host H --port P --workers N --proxy-headers
-    --forwarded-allow-ips IPS --limit-concurrency 512 --timeout-keep-alive 5 --no-server-header``.
+    --forwarded-allow-ips IPS --limit-concurrency 512 --timeout-keep-alive 5 --no-server-header
+    --http app.server:ConvScopeProtocol --ws none --timeout-worker-healthcheck 30``. The protocol
+    reads its timeouts from the settings (``request_header_timeout``, ``request_body_timeout``,
+    ``send_timeout``).
     """
     return {
         "host": host,
@@ -49,6 +63,9 @@ def uvicorn_options(settings: Settings, host: str, port: int, forwarded_allow_ip
         "limit_concurrency": LIMIT_CONCURRENCY,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "server_header": False,
+        "http": PROTOCOL,
+        "ws": "none",  # no WebSocket route: an Upgrade request is served as plain HTTP
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
 
 

@@ -15,6 +15,11 @@ ENV_PREFIX = "CONVSCOPE_"
 # An origin as CSP and CORS both accept it: scheme, host (a leading "*." for CSP subdomains), port.
 _ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$")
 _CSP_KEYWORDS = ("'self'", "'none'")
+# A Host header's host part as allowed_hosts lists it: a name (a leading "*." for subdomains), an
+# IPv4 address, or an IPv6 address in brackets; no port (any port is allowed).
+_HOST_PATTERN = re.compile(
+    r"^((\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])$"
+)
 
 
 def variable(field: str) -> str:
@@ -46,6 +51,28 @@ def origin_list(raw: str, variable: str, *, allow_keywords: bool) -> tuple[str, 
     return items
 
 
+def host_list(raw: str, variable: str) -> tuple[str, ...]:
+    """A space- or comma-separated list of host patterns (or ``*`` alone) -> lower-case tuple.
+
+    As Starlette's TrustedHostMiddleware takes them: ``convscope.example.edu``, ``*.example.edu``
+    (the domain's subdomains, not the domain itself), ``127.0.0.1``, ``[::1]``; no port.
+    """
+    items = tuple(raw.lower().replace(",", " ").split())
+    if items == ("*",):
+        return items
+    if not items:
+        raise ValueError(f"{variable} must name at least one host, or be '*' for any")
+    for item in items:
+        if item == "*":
+            raise ValueError(f"{variable}: '*' allows every host and must be the only entry")
+        if not _HOST_PATTERN.match(item):
+            raise ValueError(
+                f"{variable}: {item!r} is not a host such as convscope.example.edu or *.example.edu "
+                "(a name or an address, no scheme, port or path)"
+            )
+    return items
+
+
 class Settings(BaseSettings):
     """Limits keep one request from monopolising a worker; each is named in the error it causes.
 
@@ -71,6 +98,17 @@ class Settings(BaseSettings):
       space-separated allow-list of origins (``https://lms.example.edu``, ``'self'``).
     - ``cors_origins``: origins allowed to call ``/api/*`` from their pages (space-separated, or
       ``*``); empty, the default, leaves CORS off.
+    - ``allowed_hosts``: the Host headers answered (space-separated: ``convscope.example.edu``,
+      ``*.example.edu``, ``127.0.0.1``); ``*``, the default, answers any. Others get 400.
+
+    The production server (``python -m app.production``, ``app/server.py``) also reads, in seconds:
+
+    - ``request_header_timeout``: from a connection's opening (or a request's first byte) to the
+      end of its headers; past it the connection is closed, with a 408 if anything was sent.
+    - ``request_body_timeout``: how long a request body may go without advancing by at least
+      1 KiB (or ending); past it, 408 and the connection is closed.
+    - ``send_timeout``: how long a client may leave the server's answer unread (no byte of it
+      taken off the connection); past it the connection is dropped and what it held is freed.
 
     ``Settings()`` reads the CONVSCOPE_<FIELD> variables over these defaults; keyword arguments
     win over both. Every number must be finite and greater than 0.
@@ -96,6 +134,10 @@ class Settings(BaseSettings):
     max_concurrent_uploads: int = 2
     embed_frame_ancestors: str = "*"
     cors_origins: str = ""
+    allowed_hosts: str = "*"
+    request_header_timeout: float = 10.0
+    request_body_timeout: float = 20.0
+    send_timeout: float = 20.0
 
     @field_validator("*", mode="before")
     @classmethod
@@ -128,6 +170,12 @@ class Settings(BaseSettings):
     @classmethod
     def _cors_origins(cls, value: str) -> str:
         origin_list(value, variable("cors_origins"), allow_keywords=False)
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _allowed_hosts(cls, value: str) -> str:
+        host_list(value, variable("allowed_hosts"))
         return value
 
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/load.py                        # starts the production server itself
     .venv/bin/python benchmarks/load.py --url http://host:8000 # or drives a running one
+    .venv/bin/python benchmarks/load.py --hostile              # the same, with hostile clients too
 
 Each learner loops, with no pause between requests, over what a learner's browser does: load a
 page (the HTML, its stylesheet and two of its scripts), read a conv2d frame stream to its last
@@ -10,6 +11,13 @@ PNG for feature maps. Settings vary by learner and round, as different learners 
 seeds and sizes. A request counts as an error if it fails, times out, answers other than 200, or
 (for a stream) does not end with its result line. Prints, per endpoint, requests, errors and the
 p50 / p99 / max latency, then the throughput; exits with status 1 if there was any error.
+
+With ``--hostile``, hostile clients run alongside the learners for the whole time
+(benchmarks/hostile.py: 1,100 idle sockets, header and body dribblers, stalled readers of a 37 MB
+stream, heavy streams read whole, the hostile-image corpus), and what the server did to each
+kind is printed after the learners' table. When this script started the server (or is given
+``--server-pid``), the sum of its workers' resident memory is sampled every 0.25 s and its peak
+printed, in either mode.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import resource
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -33,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from hostile import Hostile, Upload, hostile_images
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -233,25 +243,105 @@ def report(recorder: Recorder, seconds: float, learners: int) -> int:
     return errors
 
 
+@dataclass(frozen=True)
+class HostileCounts:
+    """How many hostile clients of each kind (benchmarks/hostile.py) run beside the learners."""
+
+    idle: int
+    dribblers: int
+    stalled: int
+    heavy: int
+    uploads: int
+
+
+class MemorySampler:
+    """The sum of the server's workers' resident memory, sampled; its peak, and the workers seen."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.first = 0
+        self.peak = 0
+        self.workers_seen: set[int] = set()
+
+    def workers(self) -> list[int]:
+        """The server's worker processes (Uvicorn spawns them; its resource tracker is left out)."""
+        found = []
+        for children in Path(f"/proc/{self.server_pid}/task").glob("*/children"):
+            for pid in children.read_text().split():
+                with suppress(OSError):
+                    if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        found.append(int(pid))
+        return found
+
+    @staticmethod
+    def rss_mb(pids: list[int]) -> int:
+        total = 0
+        for pid in pids:
+            with suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) // 1024
+        return total
+
+    async def run(self, until: float) -> None:
+        while time.perf_counter() < until:
+            pids = self.workers()
+            self.workers_seen.update(pids)
+            rss = self.rss_mb(pids)
+            self.first = self.first or rss
+            self.peak = max(self.peak, rss)
+            await asyncio.sleep(0.25)
+
+    def report(self, workers: int) -> None:
+        restarted = max(0, len(self.workers_seen) - workers)
+        print(
+            f"server memory: peak {self.peak:,} MB (sum of the workers' RSS, sampled every 0.25 s; "
+            f"{self.first:,} MB at the start); workers replaced during the run: {restarted}"
+        )
+
+
 def cpu_seconds() -> float:
     """CPU time this process (the load generator, not the server) has used."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
-async def drive(url: str, learners: int, duration: float, warmup: float) -> int:
+async def drive(
+    url: str,
+    learners: int,
+    duration: float,
+    warmup: float,
+    hostile: HostileCounts | None = None,
+    images: list[Upload] | None = None,
+    sampler: MemorySampler | None = None,
+    workers: int = 0,
+) -> int:
     cpu_start = cpu_seconds()
     start = time.perf_counter()
     recorder = Recorder(counting_from=start + warmup)
     until = start + warmup + duration
     limits = httpx.Limits(max_connections=6, max_keepalive_connections=6)  # as a browser, per host
     clients = [httpx.AsyncClient(base_url=url, timeout=60, limits=limits) for _ in range(learners)]
+    runs = [Learner(i, client, recorder).run(until) for i, client in enumerate(clients)]
+    attackers = None
+    if hostile is not None:
+        address = httpx.URL(url)
+        attackers = Hostile(address.host, address.port or 80, until, images or [])
+        counts = (hostile.idle, hostile.dribblers, hostile.stalled, hostile.heavy, hostile.uploads)
+        runs.append(attackers.run(*counts))
+    if sampler is not None:
+        runs.append(sampler.run(until))
     try:
-        await asyncio.gather(*(Learner(i, client, recorder).run(until) for i, client in enumerate(clients)))
+        await asyncio.gather(*runs)
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
     elapsed = time.perf_counter() - recorder.counting_from
     errors = report(recorder, elapsed, learners)
+    if attackers is not None:
+        server_errors = attackers.report()
+        print(f"5xx answers to hostile clients: {server_errors}")
+    if sampler is not None:
+        sampler.report(workers)
     wall = time.perf_counter() - start
     # On a small machine the generator competes with the server for the same cores: say how much.
     print(f"load generator CPU: {cpu_seconds() - cpu_start:.1f} s over {wall:.1f} s of wall time")
@@ -267,15 +357,20 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
-    """The production command (app/production.py) on loopback; waits for /healthz."""
+def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    """The production command (app/production.py) on loopback, its log to ``log``; waits for /healthz.
+
+    The log goes to a file, not a pipe: under hostile load the server logs every refusal, and a
+    pipe nobody reads would fill and stop it.
+    """
     env = {**os.environ, "CONVSCOPE_WORKERS": str(workers)}
     command = [sys.executable, "-m", "app.production", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=out)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"the server exited: {server.stderr.read().decode() if server.stderr else ''}")
+            raise SystemExit(f"the server exited: {log.read_text()}")
         with suppress(httpx.HTTPError):
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return server
@@ -297,16 +392,35 @@ def main() -> None:
         default=int(os.environ.get("CONVSCOPE_WORKERS", os.cpu_count() or 1)),
         help="workers of the started server (default CONVSCOPE_WORKERS, else one per core)",
     )
+    parser.add_argument(
+        "--server-pid", type=int, help="with --url: the pid of that server's Uvicorn parent (memory sampled)"
+    )
+    parser.add_argument("--hostile", action="store_true", help="run hostile clients beside the learners")
+    parser.add_argument("--idle", type=int, default=1100, help="hostile: idle sockets held open")
+    parser.add_argument("--dribblers", type=int, default=20, help="hostile: header and body dribblers, each")
+    parser.add_argument("--stalled", type=int, default=4, help="hostile: stalled readers of the 37 MB stream")
+    parser.add_argument("--heavy", type=int, default=2, help="hostile: readers of the whole 37 MB stream")
+    parser.add_argument("--uploads", type=int, default=2, help="hostile: clients sending the hostile images")
     args = parser.parse_args()
+    hostile = images = None
+    if args.hostile:
+        hostile = HostileCounts(args.idle, args.dribblers, args.stalled, args.heavy, args.uploads)
+        images = hostile_images() if args.uploads else []
+        print(f"hostile clients: {hostile}")
     server = None
+    sampler = MemorySampler(args.server_pid) if args.server_pid else None
     url = args.url
     if url is None:
         port = args.port or free_port()
-        server = start_server(port, args.workers)
+        log = Path(tempfile.mkdtemp(prefix="convscope-load-")) / "server.log"
+        server = start_server(port, args.workers, log)
+        sampler = MemorySampler(server.pid)
         url = f"http://127.0.0.1:{port}"
-        print(f"server: python -m app.production, {args.workers} workers, {url}")
+        print(f"server: python -m app.production, {args.workers} workers, {url}, log {log}")
     try:
-        errors = asyncio.run(drive(url, args.learners, args.duration, args.warmup))
+        errors = asyncio.run(
+            drive(url, args.learners, args.duration, args.warmup, hostile, images, sampler, args.workers)
+        )
     finally:
         if server is not None:
             server.terminate()

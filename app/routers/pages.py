@@ -136,7 +136,11 @@ def _render(request: Request, template: str, *, embed: bool, scene: Scene | None
     response.headers["Vary"] = "Accept-Language, Cookie"
     if explicit and not embed:
         # Embeds live on other sites: their ?lang= choice should not change the learner's own site.
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+        # Secure when the page came over HTTPS (behind a proxy, X-Forwarded-Proto says so), so
+        # the browser never sends it over plain HTTP; a site served over plain HTTP gets it
+        # without, since browsers refuse a Secure cookie from an insecure origin.
+        secure = request.url.scheme == "https"
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", secure=secure)
     return response
 
 

@@ -19,6 +19,8 @@ import uvicorn
 from app.production import (
     KEEP_ALIVE_SECONDS,
     LIMIT_CONCURRENCY,
+    PROTOCOL,
+    WORKER_HEALTHCHECK_SECONDS,
     parse_args,
     single_threaded_math,
     tcp_listener,
@@ -40,6 +42,9 @@ def test_options_take_the_worker_count_from_the_settings() -> None:
         "limit_concurrency": LIMIT_CONCURRENCY,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "server_header": False,
+        "http": PROTOCOL,
+        "ws": "none",
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
     config = uvicorn.Config("app.main:app", **options)  # every option is one Uvicorn knows
     assert config.workers == 3
