@@ -1,6 +1,6 @@
 """Train TinyVGG on MNIST with the engine alone (no torch) and write the shipped network.
 
-    python -m training.train [--epochs 5] [--optimizer adam|sgd] [--lr 0.001] [--seed 0]
+    python -m training.train [--epochs 6] [--optimizer adam|sgd] [--lr 0.001] [--lr-decay 0.6] [--seed 0]
 
 Seeded and reproducible: the seed draws the initial weights (torch's default rule, from NumPy)
 and the order of the training digits in every epoch, and BLAS runs one thread (unless
@@ -32,7 +32,6 @@ if __name__ == "__main__":
 import argparse
 import json
 import platform
-import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -56,11 +55,14 @@ EVALUATION_BATCH = 1000
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
     parser.add_argument("--lr", type=float, default=None, help="default: 0.001 for Adam, 0.01 for SGD")
     parser.add_argument("--momentum", type=float, default=0.9, help="SGD's momentum")
+    parser.add_argument(
+        "--lr-decay", type=float, default=0.6, help="lr times this after each epoch (ExponentialLR's gamma)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--channels", type=int, nargs=2, default=(16, 32), metavar=("FIRST", "SECOND"))
     parser.add_argument("--limit", type=int, default=None, help="train on the first N digits only (sizing)")
@@ -104,13 +106,34 @@ class ProgressBar:
         self.stream.flush()
 
 
-def make_optimizer(args: argparse.Namespace, network: Sequential) -> tuple[Optimizer, dict[str, Any]]:
+def canonical_command(args: argparse.Namespace) -> str:
+    """The command with every setting that changes the weights spelled out, so it gives the same
+    weights even if a default changes later."""
+    words = [
+        f"--epochs {args.epochs}",
+        f"--batch-size {args.batch_size}",
+        f"--optimizer {args.optimizer}",
+        f"--lr {default_lr(args) if args.lr is None else args.lr}",
+        *([f"--momentum {args.momentum}"] if args.optimizer == "sgd" else []),
+        f"--lr-decay {args.lr_decay}",
+        f"--seed {args.seed}",
+        f"--channels {args.channels[0]} {args.channels[1]}",
+        *([f"--limit {args.limit}"] if args.limit is not None else []),
+    ]
+    return " ".join(["python -m training.train", *words])
+
+
+def default_lr(args: argparse.Namespace) -> float:
+    return 1e-3 if args.optimizer == "adam" else 1e-2
+
+
+def make_optimizer(args: argparse.Namespace, network: Sequential) -> tuple[Adam | SGD, dict[str, Any]]:
     """The optimizer over the network's parameters, and its settings as the JSON records them."""
     if args.optimizer == "adam":
-        lr = 1e-3 if args.lr is None else args.lr
+        lr = default_lr(args) if args.lr is None else args.lr
         settings: dict[str, Any] = {"name": "Adam", "lr": lr, "betas": [0.9, 0.999], "eps": 1e-8}
         return Adam(network.parameters(), lr=lr), settings
-    lr = 1e-2 if args.lr is None else args.lr
+    lr = default_lr(args) if args.lr is None else args.lr
     settings = {"name": "SGD", "lr": lr, "momentum": args.momentum}
     return SGD(network.parameters(), lr=lr, momentum=args.momentum), settings
 
@@ -163,9 +186,7 @@ def gallery(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    command = "python -m training.train" + "".join(
-        f" {shlex.quote(a)}" for a in (sys.argv[1:] if argv is None else argv)
-    )
+    command = canonical_command(args)
     (train_x, train_y), (val_x, val_y), (test_x, test_y) = load_mnist()
     if args.limit is not None:
         train_x, train_y = train_x[: args.limit], train_y[: args.limit]
@@ -182,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log: list[dict[str, Any]] = []
     started = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
+        lr = optimizer.lr
         bar = ProgressBar(f"epoch {epoch}/{args.epochs}", steps)
         begun = time.perf_counter()
         loss, accuracy = train_epoch(network, optimizer, train_x, train_y, args.batch_size, rng, bar)
@@ -194,8 +216,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "validation_loss": round(validation.loss, 6),
             "validation_accuracy": validation.accuracy,
             "seconds": round(seconds, 1),
+            "lr": lr,
         }
         log.append(entry)
+        # As torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma).step() after each epoch.
+        optimizer.lr = lr * args.lr_decay
         bar.close(
             f"epoch {epoch}/{args.epochs}: train loss {loss:.4f}, train accuracy {accuracy:.4f}, "
             f"validation loss {validation.loss:.4f}, validation accuracy {validation.accuracy:.4f} "
@@ -226,6 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "command": command,
             "seed": args.seed,
             "optimizer": optimizer_settings,
+            "lr_schedule": None
+            if args.lr_decay == 1
+            else {"name": "ExponentialLR", "gamma": args.lr_decay, "step": "after each epoch"},
             "batch_size": args.batch_size,
             "epochs": args.epochs,
             "loss": "cross_entropy (mean over the batch)",

@@ -3,8 +3,10 @@
 Two blocks of [Conv2d 3x3 -> ReLU -> Conv2d 3x3 -> ReLU -> MaxPool2d 2], then Flatten and
 Linear to the 10 classes. Padding 1 keeps each block's maps at its input size, so the maps go
 28 -> 28 -> 14 -> 14 -> 7; with 16 then 32 channels the classifier reads 32 * 7 * 7 = 1,568
-features (32,058 parameters in all). 8 then 16 channels (12,002 parameters) reach 98.6% on the
-test digits after 6 epochs of Adam; 16 and 32 cost about twice as much per step and do better.
+features (32,058 parameters in all). Trained by ``python -m training.train`` it
+reaches 99.12% on the 10,000 test digits (6 epochs of Adam, lr 1e-3 decayed by 0.6 per epoch);
+8 then 16 channels (12,002 parameters) reached 98.57% after 6 epochs at a constant lr 1e-3,
+16 and 32 with that constant lr 98.84% after 5, each step costing about twice as much.
 """
 
 from __future__ import annotations
