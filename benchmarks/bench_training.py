@@ -23,6 +23,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -78,6 +79,42 @@ def setup(
     return (network, engine_step), (model, torch_step)
 
 
+def race(engine_step: Any, torch_step: Any, batches: list[np.ndarray], rounds: int) -> Any:
+    """Both sides train on the same batches, ``rounds`` steps each in turn: (seconds, losses) each."""
+    engine_seconds = torch_seconds = 0.0
+    engine_losses: list[float] = []
+    torch_losses: list[float] = []
+    for start in range(0, len(batches), rounds):
+        chunk = batches[start : start + rounds]
+        begun = time.perf_counter()
+        engine_losses += [engine_step(index) for index in chunk]
+        engine_seconds += time.perf_counter() - begun
+        begun = time.perf_counter()
+        torch_losses += [torch_step(index) for index in chunk]
+        torch_seconds += time.perf_counter() - begun
+    return (engine_seconds, engine_losses), (torch_seconds, torch_losses)
+
+
+def forward_latencies(network: Any, model: Any, digit: np.ndarray, runs: int) -> Any:
+    """Seconds of one digit's forward pass keeping every layer's output, engine and torch, ``runs`` each."""
+    network.eval()
+    model.eval()
+    latencies, torch_latencies = [], []
+    for _ in range(runs):
+        begun = time.perf_counter()
+        network.forward(digit, keep=True)
+        latencies.append(time.perf_counter() - begun)
+        begun = time.perf_counter()
+        with torch.no_grad():
+            value = torch.from_numpy(digit[None])
+            kept = []
+            for module in model:
+                value = module(value)
+                kept.append(value)
+        torch_latencies.append(time.perf_counter() - begun)
+    return latencies, torch_latencies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=200)
@@ -96,38 +133,14 @@ def main() -> None:
         warm_up(spare)
     (network, engine_step), (model, torch_step) = setup(Sequential(tinyvgg(), seed=0), images, labels)
 
-    engine_seconds = torch_seconds = 0.0
-    engine_losses: list[float] = []
-    torch_losses: list[float] = []
-    for start in range(0, args.steps, args.round):
-        chunk = batches[start : start + args.round]
-        begun = time.perf_counter()
-        engine_losses += [engine_step(index) for index in chunk]
-        engine_seconds += time.perf_counter() - begun
-        begun = time.perf_counter()
-        torch_losses += [torch_step(index) for index in chunk]
-        torch_seconds += time.perf_counter() - begun
+    (engine_seconds, engine_losses), (torch_seconds, torch_losses) = race(
+        engine_step, torch_step, batches, args.round
+    )
     drift = max(
         float(np.abs(value - model.state_dict()[key].numpy()).max())
         for key, value in network.state_dict().items()
     )
-
-    network.eval()
-    model.eval()
-    digit = images[0]
-    latencies, torch_latencies = [], []
-    for _ in range(args.latency_runs):
-        begun = time.perf_counter()
-        network.forward(digit, keep=True)
-        latencies.append(time.perf_counter() - begun)
-        begun = time.perf_counter()
-        with torch.no_grad():
-            value = torch.from_numpy(digit[None])
-            kept = []
-            for module in model:
-                value = module(value)
-                kept.append(value)
-        torch_latencies.append(time.perf_counter() - begun)
+    latencies, torch_latencies = forward_latencies(network, model, images[0], args.latency_runs)
 
     print(
         f"TinyVGG {tinyvgg()[0].out_channels}/{tinyvgg()[5].out_channels} channels, "

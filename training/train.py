@@ -184,24 +184,14 @@ def gallery(
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    command = canonical_command(args)
-    (train_x, train_y), (val_x, val_y), (test_x, test_y) = load_mnist()
-    if args.limit is not None:
-        train_x, train_y = train_x[: args.limit], train_y[: args.limit]
-    layers = tinyvgg(tuple(args.channels))
-    network = Sequential(layers, seed=args.seed, dtype=np.float32)
-    optimizer, optimizer_settings = make_optimizer(args, network)
+def run_epochs(
+    args: argparse.Namespace, network: Sequential, optimizer: Any, data: Any
+) -> list[dict[str, Any]]:
+    """Train for ``args.epochs`` epochs, printing a bar per epoch; the per-epoch log."""
+    (train_x, train_y), (val_x, val_y) = data
     rng = np.random.default_rng([args.seed, 0])
     steps = -(-len(train_y) // args.batch_size)
-    print(
-        f"{args.name}: {network.parameter_count:,} parameters, {len(train_y):,} training digits, "
-        f"{steps} steps of {args.batch_size} per epoch, {optimizer_settings}",
-        file=sys.stderr,
-    )
     log: list[dict[str, Any]] = []
-    started = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         lr = optimizer.lr
         bar = ProgressBar(f"epoch {epoch}/{args.epochs}", steps)
@@ -209,16 +199,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         loss, accuracy = train_epoch(network, optimizer, train_x, train_y, args.batch_size, rng, bar)
         seconds = time.perf_counter() - begun
         validation = evaluate(network, val_x, val_y, EVALUATION_BATCH)
-        entry = {
-            "epoch": epoch,
-            "train_loss": round(loss, 6),
-            "train_accuracy": round(accuracy, 6),
-            "validation_loss": round(validation.loss, 6),
-            "validation_accuracy": validation.accuracy,
-            "seconds": round(seconds, 1),
-            "lr": lr,
-        }
-        log.append(entry)
+        log.append(
+            {
+                "epoch": epoch,
+                "train_loss": round(loss, 6),
+                "train_accuracy": round(accuracy, 6),
+                "validation_loss": round(validation.loss, 6),
+                "validation_accuracy": validation.accuracy,
+                "seconds": round(seconds, 1),
+                "lr": lr,
+            }
+        )
         # As torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma).step() after each epoch.
         optimizer.lr = lr * args.lr_decay
         bar.close(
@@ -226,17 +217,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"validation loss {validation.loss:.4f}, validation accuracy {validation.accuracy:.4f} "
             f"({validation.correct}/{validation.total}), {seconds:.0f} s"
         )
-    test = evaluate(network, test_x, test_y, EVALUATION_BATCH)
-    total_seconds = time.perf_counter() - started
-    print(
-        f"test accuracy {test.accuracy:.4f} ({test.correct}/{test.total}); {total_seconds:.0f} s in all",
-        file=sys.stderr,
-    )
-    if args.dry_run:
-        return 0
-    args.out.mkdir(parents=True, exist_ok=True)
-    save_weights(network, args.out / f"{args.name}.npz")
-    document = {
+    return log
+
+
+def training_record(
+    args: argparse.Namespace, optimizer_settings: Any, digits: tuple[int, int], seconds: float
+) -> dict[str, Any]:
+    """How the network was trained, for its JSON document."""
+    return {
+        "command": canonical_command(args),
+        "seed": args.seed,
+        "optimizer": optimizer_settings,
+        "lr_schedule": None
+        if args.lr_decay == 1
+        else {"name": "ExponentialLR", "gamma": args.lr_decay, "step": "after each epoch"},
+        "batch_size": args.batch_size,
+        "epochs": args.epochs,
+        "loss": "cross_entropy (mean over the batch)",
+        "initialisation": "torch.nn defaults (kaiming_uniform_(a=sqrt(5)) weights, "
+        "U(-1/sqrt(fan_in), 1/sqrt(fan_in)) biases), drawn by numpy.random.default_rng(seed)",
+        "train_digits": digits[0],
+        "validation_digits": digits[1],
+        "seconds": round(seconds, 1),
+        "engine": "ConvScope's NumPy engine alone (no torch)",
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+    }
+
+
+def network_document(
+    args: argparse.Namespace, network: Sequential, training: dict[str, Any], log: list[Any], test: Any
+) -> dict[str, Any]:
+    """The JSON written beside the weights: architecture, classes, training, log, test result, credit."""
+    return {
         "name": args.name,
         "description": "TinyVGG (as in CNN Explainer) for 28x28 MNIST digits: two blocks of "
         "[Conv2d 3x3, ReLU, Conv2d 3x3, ReLU, MaxPool2d 2], then Flatten and Linear to 10 classes.",
@@ -247,26 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "parameters": network.parameter_count,
         "weights": f"{args.name}.npz",
         "torch_code": network.to_torch_code(f"{args.name}.npz"),
-        "training": {
-            "command": command,
-            "seed": args.seed,
-            "optimizer": optimizer_settings,
-            "lr_schedule": None
-            if args.lr_decay == 1
-            else {"name": "ExponentialLR", "gamma": args.lr_decay, "step": "after each epoch"},
-            "batch_size": args.batch_size,
-            "epochs": args.epochs,
-            "loss": "cross_entropy (mean over the batch)",
-            "initialisation": "torch.nn defaults (kaiming_uniform_(a=sqrt(5)) weights, "
-            "U(-1/sqrt(fan_in), 1/sqrt(fan_in)) biases), drawn by numpy.random.default_rng(seed)",
-            "train_digits": len(train_y),
-            "validation_digits": len(val_y),
-            "seconds": round(total_seconds, 1),
-            "engine": "ConvScope's NumPy engine alone (no torch)",
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        },
+        "training": training,
         "log": log,
         "test": {
             "correct": test.correct,
@@ -281,16 +276,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "gallery": GALLERY_FILE if args.gallery else None,
     }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    (train_x, train_y), (val_x, val_y), (test_x, test_y) = load_mnist()
+    if args.limit is not None:
+        train_x, train_y = train_x[: args.limit], train_y[: args.limit]
+    network = Sequential(tinyvgg(tuple(args.channels)), seed=args.seed, dtype=np.float32)
+    optimizer, optimizer_settings = make_optimizer(args, network)
+    steps = -(-len(train_y) // args.batch_size)
+    print(
+        f"{args.name}: {network.parameter_count:,} parameters, {len(train_y):,} training digits, "
+        f"{steps} steps of {args.batch_size} per epoch, {optimizer_settings}",
+        file=sys.stderr,
+    )
+    started = time.perf_counter()
+    log = run_epochs(args, network, optimizer, ((train_x, train_y), (val_x, val_y)))
+    test = evaluate(network, test_x, test_y, EVALUATION_BATCH)
+    total_seconds = time.perf_counter() - started
+    print(
+        f"test accuracy {test.accuracy:.4f} ({test.correct}/{test.total}); {total_seconds:.0f} s in all",
+        file=sys.stderr,
+    )
+    if args.dry_run:
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    save_weights(network, args.out / f"{args.name}.npz")
+    training = training_record(args, optimizer_settings, (len(train_y), len(val_y)), total_seconds)
+    document = network_document(args, network, training, log, test)
     (args.out / f"{args.name}.json").write_text(json.dumps(document, indent=2) + "\n")
     if args.gallery:
         with open(args.out / GALLERY_FILE, "wb") as stream:
             np.savez_compressed(stream, **gallery(network, test_x, test_y, args.gallery, args.seed))  # type: ignore[arg-type]
-    print(
-        f"wrote {args.name}.npz, {args.name}.json"
-        + (f", {GALLERY_FILE}" if args.gallery else "")
-        + f" into {args.out}",
-        file=sys.stderr,
-    )
+    written = f"{args.name}.npz, {args.name}.json" + (f", {GALLERY_FILE}" if args.gallery else "")
+    print(f"wrote {written} into {args.out}", file=sys.stderr)
     return 0
 
 
