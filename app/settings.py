@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     - ``max_decoded_pixels``, ``max_image_side``: decoded image size, and the side it is shrunk to.
     - ``max_tensor_elements``: values in any one tensor of a request or a result.
     - ``max_work``: multiply-adds (or window reads) of one operation, estimated from shapes.
+    - ``max_memory_elements``: array elements one operation allocates (padded planes, im2col blocks,
+      outputs), estimated by the engine's plan from shapes; checked before any work.
     - ``max_abs_value``: the largest magnitude a tensor value may have, so results stay finite.
     - ``max_frames``: frames in one stream.
     - ``max_stream_work``: multiply-adds (or window reads) shown by the frames of one stream; every
@@ -96,6 +98,7 @@ class Settings(BaseSettings):
     max_concurrent_uploads: int = 2
     embed_frame_ancestors: str = "*"
     cors_origins: str = ""
+    max_memory_elements: int = 50_000_000
 
     @field_validator("*", mode="before")
     @classmethod

@@ -57,7 +57,9 @@ class Job:
     multiply-adds (or window reads), from the plan. ``compute`` runs the vectorised engine and
     ``frames`` starts the frame generator on the plan (None for an operation without frames);
     both return the outputs in the order of ``outputs``, the generator after its last frame.
-    ``frame_count`` comes from the plan, before anything is computed.
+    ``frame_count`` comes from the plan, before anything is computed; ``memory`` is the plan's
+    estimate of the elements the pass allocates (forward or backward, as the job runs), and
+    ``frames_memory`` the frame generator's (None: the same).
     """
 
     op: str
@@ -69,6 +71,8 @@ class Job:
     compute: Compute
     frames: StartFrames | None = None
     frame_count: int | None = None
+    memory: int = 0
+    frames_memory: int | None = None
 
     def shapes(self) -> dict[str, list[int] | None]:
         return {name: shape_of(array) for name, array in self.inputs.items()} | dict(self.outputs)
@@ -127,6 +131,9 @@ def check_limits(job: Job, settings: Settings, *, stream: bool) -> None:
         what = f"the result {name} would have {values:,} values (shape {shape}), more than"
         checks.append((values, "max_tensor_elements", what))
     checks.append((job.work, "max_work", f"this {job.op} needs about {job.work:,} multiply-adds, more than"))
+    memory = job.frames_memory if stream and job.frames_memory is not None else job.memory
+    allocates = f"this {job.op} would allocate about {memory:,} array elements (padding included), more than"
+    checks.append((memory, "max_memory_elements", allocates))
     if stream:
         frames = job.frame_count or 0  # every job with a stream knows its frame count
         checks.append((frames, "max_frames", f"this {job.op} stream would have {frames:,} frames, more than"))

@@ -1,0 +1,111 @@
+"""Requests that are tiny but would make the server allocate, compute or send far too much: each is
+refused with a 4xx naming its rule, before any work starts."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    client = TestClient(create_app(Settings()))
+    client.post("/api/conv2d", json={"input": [[[[1.0]]]], "weight": [[[[1.0]]]]})  # first-call costs
+    return client
+
+
+def _refused(client: TestClient, path: str, body: dict[str, Any], limit: str) -> float:
+    """POST ``body``; it must be a 413 JSON naming ``limit``; returns the seconds it took."""
+    start = time.perf_counter()
+    response = client.post(path, json=body)
+    took = time.perf_counter() - start
+    assert response.status_code == 413, response.text[:300]
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"]["limit"]["name"] == limit
+    return took
+
+
+# Item: padded planes count against max_memory_elements
+
+ONE = [[[[1.0]]]]
+PADDED = {"input": ONE, "weight": ONE, "padding": 5590, "stride": 5590}
+# A 2x2 kernel dilated across the whole padding: its windows really read a 10001 x 10001 region.
+DILATED = {"input": ONE, "weight": [[[[1.0, 1.0]] * 2]], "padding": 5000, "stride": 5000, "dilation": 5000}
+UPSTREAM = [[[[1.0] * 2] * 2]]
+MEMORY_ATTACKS = [
+    ("/api/conv2d", DILATED),
+    ("/api/conv2d/frames", DILATED),
+    ("/api/conv2d/backward", DILATED | {"grad_output": UPSTREAM}),
+    # the input gradient's frames read the upstream gradient at every cell of the padded plane
+    ("/api/conv2d/backward/frames", PADDED | {"grad_output": [[[[1.0] * 3] * 3]]}),
+    # stride: the full scatter plane is 40001 x 40001, of which padding crops all but 1 x 1
+    (
+        "/api/conv-transpose2d",
+        {"input": [[[[1.0, 1.0]] * 2]], "weight": ONE, "stride": 40000, "padding": 20000},
+    ),
+    (
+        "/api/conv-transpose2d/frames",
+        {"input": [[[[1.0, 1.0]] * 2]], "weight": ONE, "stride": 40000, "padding": 20000},
+    ),
+    # dilation: a 2x2 kernel reaching 40001 x 40001 cells, cropped to one
+    (
+        "/api/conv-transpose2d",
+        {"input": ONE, "weight": [[[[1.0, 1.0]] * 2]], "dilation": 40000, "padding": 20000},
+    ),
+    (
+        "/api/conv-transpose2d/backward",
+        {
+            "input": ONE,
+            "weight": [[[[1.0, 1.0]] * 2]],
+            "dilation": 40000,
+            "padding": 20000,
+            "grad_output": ONE,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), MEMORY_ATTACKS)
+def test_padded_planes_are_refused_before_any_work(
+    client: TestClient, path: str, body: dict[str, Any]
+) -> None:
+    assert _refused(client, path, body, "max_memory_elements") < 1.0
+
+
+def test_the_memory_limit_is_counted_for_every_job() -> None:
+    tight = TestClient(create_app(Settings(max_memory_elements=100)))
+    body = {"input": {"shape": [1, 1, 8, 8]}, "kernel_size": 2}
+    assert tight.post("/api/max-pool2d", json=body).status_code == 413
+    assert tight.post("/api/batch-norm", json={"input": {"shape": [2, 3, 8, 8]}}).status_code == 413
+
+
+def test_padding_no_window_reads_is_not_materialised(client: TestClient) -> None:
+    """9 multiply-adds over an 11181 x 11181 padded plane: only the cell the windows read is padded."""
+    start = time.perf_counter()
+    response = client.post("/api/conv2d", json=PADDED)
+    assert time.perf_counter() - start < 1.0
+    assert response.status_code == 200
+    assert response.json()["output"] == [[[[0.0] * 3, [0.0, 1.0, 0.0], [0.0] * 3]]]
+    backward = client.post("/api/conv2d/backward", json=PADDED | {"grad_output": [[[[1.0] * 3] * 3]]})
+    assert backward.status_code == 200
+    assert backward.json()["grad_input"] == [[[[1.0]]]]
+
+
+@pytest.mark.parametrize("path", ["/api/conv2d/frames", "/api/conv-transpose2d/frames"])
+def test_a_padded_stream_never_fails_after_its_first_line(client: TestClient, path: str) -> None:
+    body = PADDED if path == "/api/conv2d/frames" else {"input": ONE, "weight": ONE, "stride": 5590}
+    start = time.perf_counter()
+    with client.stream("POST", path, json=body) as response:
+        assert response.status_code == 200
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    assert time.perf_counter() - start < 1.0
+    assert lines[0]["type"] == "header"
+    assert lines[-1]["type"] == "result"
+    assert all(line["type"] != "error" for line in lines)
