@@ -84,7 +84,8 @@ def conv2d_job(body: Conv2dRequest, settings: Settings) -> Job:
         compute,
         frames,
         plan.frame_count,
-        plan.memory_elements,
+        lambda: plan.memory_elements,
+        lambda: plan.frames_memory_elements,
     )
 
 
@@ -96,7 +97,7 @@ def conv2d_backward_job(body: Conv2dBackwardRequest, settings: Settings) -> Job:
     frames = partial(conv2d_backward_plan_frames, plan, **inputs)
     outputs, sizes = _gradient_shapes(inputs, plan), axis_sizes(*plan.output_size)
     work, count = plan.backward_work, plan.backward_frame_count
-    memory = plan.backward_memory_elements, plan.backward_frames_memory_elements
+    memory = lambda: plan.backward_memory_elements, lambda: plan.backward_frames_memory_elements
     return Job("conv2d_backward", inputs, params, outputs, sizes, work, compute, frames, count, *memory)
 
 
@@ -106,8 +107,7 @@ def conv_transpose2d_job(body: ConvTranspose2dRequest, settings: Settings) -> Jo
     outputs = {"output": list(plan.output_shape)}
     compute = partial(conv_transpose2d, **inputs, **params)
     frames = partial(conv_transpose2d_plan_frames, plan, **inputs)
-    sizes, count = axis_sizes(*plan.output_size), plan.frame_count
-    memory = plan.memory_elements
+    sizes, count, memory = axis_sizes(*plan.output_size), plan.frame_count, lambda: plan.memory_elements
     return Job("conv_transpose2d", inputs, params, outputs, sizes, plan.work, compute, frames, count, memory)
 
 
@@ -122,5 +122,5 @@ def conv_transpose2d_backward_job(body: ConvTranspose2dBackwardRequest, settings
         raise ApiError(422, "invalid_value", message, "grad_output", rule="shape_mismatch", values=values)
     compute = partial(conv_transpose2d_backward, **inputs, **params)
     outputs, sizes = _gradient_shapes(inputs, plan), axis_sizes(*plan.output_size)
-    work, memory = plan.backward_work, plan.backward_memory_elements
+    work, memory = plan.backward_work, lambda: plan.backward_memory_elements
     return Job("conv_transpose2d_backward", inputs, params, outputs, sizes, work, compute, memory=memory)

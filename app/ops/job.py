@@ -59,7 +59,8 @@ class Job:
     both return the outputs in the order of ``outputs``, the generator after its last frame.
     ``frame_count`` comes from the plan, before anything is computed; ``memory`` is the plan's
     estimate of the elements the pass allocates (forward or backward, as the job runs), and
-    ``frames_memory`` the frame generator's (None: the same).
+    ``frames_memory`` the frame generator's (None: the same); both are read only when the limits
+    are checked, so a stream never works out the fast path's buffers.
     """
 
     op: str
@@ -71,8 +72,8 @@ class Job:
     compute: Compute
     frames: StartFrames | None = None
     frame_count: int | None = None
-    memory: int = 0
-    frames_memory: int | None = None
+    memory: Callable[[], int] = lambda: 0
+    frames_memory: Callable[[], int] | None = None
 
     def shapes(self) -> dict[str, list[int] | None]:
         return {name: shape_of(array) for name, array in self.inputs.items()} | dict(self.outputs)
@@ -131,7 +132,7 @@ def check_limits(job: Job, settings: Settings, *, stream: bool) -> None:
         what = f"the result {name} would have {values:,} values (shape {shape}), more than"
         checks.append((values, "max_tensor_elements", what))
     checks.append((job.work, "max_work", f"this {job.op} needs about {job.work:,} multiply-adds, more than"))
-    memory = job.frames_memory if stream and job.frames_memory is not None else job.memory
+    memory = (job.frames_memory if stream and job.frames_memory is not None else job.memory)()
     allocates = f"this {job.op} would allocate about {memory:,} array elements (padding included), more than"
     checks.append((memory, "max_memory_elements", allocates))
     if stream:

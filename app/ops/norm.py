@@ -67,7 +67,7 @@ def batch_norm_job(body: BatchNormRequest, settings: Settings) -> Job:
     outputs = {"output": list(plan.output_shape), "running_mean": [channels], "running_var": [channels]}
     compute = partial(batch_norm, **inputs, **params)
     frames = partial(batch_norm_plan_frames, plan, **inputs)
-    count, memory = plan.frame_count, plan.memory_elements
+    count, memory = plan.frame_count, lambda: plan.memory_elements
     return Job("batch_norm", inputs, params, outputs, None, plan.work, compute, frames, count, memory)
 
 
@@ -90,7 +90,7 @@ def batch_norm_backward_job(body: BatchNormBackwardRequest, settings: Settings) 
         compute,
         frames,
         count,
-        plan.memory_elements,
+        lambda: plan.memory_elements,
     )
 
 

@@ -81,7 +81,7 @@ def _job(op: str, body: OpRequest, settings: Settings, compute: Vectorised, fram
         outputs = {name: list(plan.output_shape) for name in results}
         work, count = plan.work, plan.frame_count
     calls = partial(compute, **inputs, **params), partial(frames, plan, **inputs)
-    sizes, memory = axis_sizes(*plan.output_size), plan.memory_elements
+    sizes, memory = axis_sizes(*plan.output_size), lambda: plan.memory_elements
     return Job(op, inputs, params, outputs, sizes, work, *calls, count, memory)
 
 

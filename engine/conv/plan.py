@@ -243,20 +243,24 @@ class ConvPlan(_ChannelPlan):
 
     @property
     def frames_memory_elements(self) -> int:
-        """Elements conv2d_frames allocates: the fast path's, plus every window's cells (the input
-        once per kernel tap) and their lists."""
+        """Elements conv2d_frames allocates (it pads nothing and runs no im2col): the masks of the
+        finite checks, the input with one zero row and column, every window's cells (the input
+        once per kernel tap) and their lists, the output before and after the activation."""
         taps = self.kernel[0] * self.kernel[1]
         windows = self.batch * self.in_channels * self.out_height * self.out_width * taps
-        return self.memory_elements + 2 * windows
+        extended = self.batch * self.in_channels * (self.height + 1) * (self.width + 1)
+        output = self.batch * self.out_channels * self.out_height * self.out_width
+        return self.checked_elements + extended + 2 * windows + 2 * output
 
     @property
     def backward_frames_memory_elements(self) -> int:
-        """Elements conv2d_backward_frames allocates: the backward pass's, every window's cells, and
-        the upstream gradient read by every cell and tap of the whole padded plane."""
+        """Elements conv2d_backward_frames allocates: the forward frames' buffers, the gradients,
+        and the upstream gradient read by every cell and tap of the whole padded plane."""
         taps = self.kernel[0] * self.kernel[1]
-        windows = self.batch * self.in_channels * self.out_height * self.out_width * taps
         upstream = self.batch * self.out_channels * math.prod(self.padded_size) * taps
-        return self.backward_memory_elements + 2 * windows + upstream
+        grad_input = self.batch * self.in_channels * self.height * self.width
+        weights = self.out_channels * self.in_per_group * taps
+        return self.frames_memory_elements + upstream + grad_input + weights
 
     @property
     def frame_count(self) -> int:

@@ -41,7 +41,6 @@ DILATED = {"input": ONE, "weight": [[[[1.0, 1.0]] * 2]], "padding": 5000, "strid
 UPSTREAM = [[[[1.0] * 2] * 2]]
 MEMORY_ATTACKS = [
     ("/api/conv2d", DILATED),
-    ("/api/conv2d/frames", DILATED),
     ("/api/conv2d/backward", DILATED | {"grad_output": UPSTREAM}),
     # the input gradient's frames read the upstream gradient at every cell of the padded plane
     ("/api/conv2d/backward/frames", PADDED | {"grad_output": [[[[1.0] * 3] * 3]]}),
@@ -81,6 +80,11 @@ def test_padded_planes_are_refused_before_any_work(
 
 def test_the_memory_limit_is_counted_for_every_job() -> None:
     tight = TestClient(create_app(Settings(max_memory_elements=100)))
+    stream = tight.post(
+        "/api/conv2d/frames", json={"input": {"shape": [1, 1, 8, 8]}, "weight": {"shape": [1, 1, 3, 3]}}
+    )
+    assert stream.status_code == 413  # before the stream starts: no header line, no 200
+    assert stream.json()["error"]["limit"]["name"] == "max_memory_elements"
     body = {"input": {"shape": [1, 1, 8, 8]}, "kernel_size": 2}
     assert tight.post("/api/max-pool2d", json=body).status_code == 413
     assert tight.post("/api/batch-norm", json={"input": {"shape": [2, 3, 8, 8]}}).status_code == 413
@@ -98,9 +102,17 @@ def test_padding_no_window_reads_is_not_materialised(client: TestClient) -> None
     assert backward.json()["grad_input"] == [[[[1.0]]]]
 
 
-@pytest.mark.parametrize("path", ["/api/conv2d/frames", "/api/conv-transpose2d/frames"])
-def test_a_padded_stream_never_fails_after_its_first_line(client: TestClient, path: str) -> None:
-    body = PADDED if path == "/api/conv2d/frames" else {"input": ONE, "weight": ONE, "stride": 5590}
+STREAMS = [
+    ("/api/conv2d/frames", PADDED),
+    ("/api/conv2d/frames", DILATED),  # the frames read window cells directly: nothing is padded
+    ("/api/conv-transpose2d/frames", {"input": ONE, "weight": ONE, "stride": 5590}),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), STREAMS)
+def test_a_padded_stream_never_fails_after_its_first_line(
+    client: TestClient, path: str, body: dict[str, Any]
+) -> None:
     start = time.perf_counter()
     with client.stream("POST", path, json=body) as response:
         assert response.status_code == 200
