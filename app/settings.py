@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     - ``max_work``: multiply-adds (or window reads) of one operation, estimated from shapes.
     - ``max_memory_elements``: array elements one operation allocates (padded planes, im2col blocks,
       outputs), estimated by the engine's plan from shapes; checked before any work.
+    - ``max_response_bytes``: size of one answer (echoed inputs, outputs, frames), estimated from
+      shapes before any work; a tensor generated from a small spec is echoed in full.
     - ``max_abs_value``: the largest magnitude a tensor value may have, so results stay finite.
     - ``max_frames``: frames in one stream.
     - ``max_stream_work``: multiply-adds (or window reads) shown by the frames of one stream; every
@@ -99,6 +101,7 @@ class Settings(BaseSettings):
     embed_frame_ancestors: str = "*"
     cors_origins: str = ""
     max_memory_elements: int = 50_000_000
+    max_response_bytes: int = 20_000_000
 
     @field_validator("*", mode="before")
     @classmethod

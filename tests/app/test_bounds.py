@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.ops.job import response_bytes
+from app.routers.operations import OPERATIONS
 from app.settings import Settings
 
 
@@ -121,3 +123,87 @@ def test_a_padded_stream_never_fails_after_its_first_line(
     assert lines[0]["type"] == "header"
     assert lines[-1]["type"] == "result"
     assert all(line["type"] != "error" for line in lines)
+
+
+# Item: the answer's size is estimated from shapes and bounded by max_response_bytes
+
+
+def _floats(*shape: int) -> dict[str, Any]:
+    return {"shape": list(shape), "kind": "floats", "seed": 0}
+
+
+SIZED = [
+    ("/api/conv2d", {"input": _floats(1, 1, 200, 200), "weight": _floats(1, 1, 1, 1)}),
+    ("/api/conv2d/frames", {"input": _floats(1, 1, 60, 60), "weight": _floats(1, 1, 1, 1)}),
+    (
+        "/api/conv2d/frames",
+        {
+            "input": _floats(1, 3, 12, 12),
+            "weight": _floats(4, 3, 3, 3),
+            "bias": _floats(4),
+            "activation": "relu",
+        },
+    ),
+    (
+        "/api/conv2d/backward/frames",
+        {"input": _floats(1, 2, 10, 10), "weight": _floats(2, 2, 3, 3), "grad_output": _floats(1, 2, 8, 8)},
+    ),
+    (
+        "/api/conv-transpose2d/frames",
+        {"input": _floats(1, 2, 8, 8), "weight": _floats(2, 2, 3, 3), "stride": 2},
+    ),
+    ("/api/max-pool2d/frames", {"input": _floats(1, 2, 30, 30), "kernel_size": 3}),
+    (
+        "/api/avg-pool2d/backward/frames",
+        {"input": _floats(1, 2, 30, 30), "grad_output": _floats(1, 2, 10, 10), "kernel_size": 3},
+    ),
+    ("/api/batch-norm/frames", {"input": _floats(4, 2, 10, 10)}),
+    (
+        "/api/batch-norm/backward/frames",
+        {"input": _floats(4, 2, 10, 10), "grad_output": _floats(4, 2, 10, 10)},
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), SIZED)
+def test_the_response_estimate_bounds_the_real_size(
+    client: TestClient, path: str, body: dict[str, Any]
+) -> None:
+    stream = path.endswith("/frames")
+    route = path.removeprefix("/api").removesuffix("/frames")
+    operation = next(op for op in OPERATIONS if op.path == route)
+    settings = Settings()
+    estimate = response_bytes(operation.job(operation.request.model_validate(body), settings), stream=stream)
+    real = len(client.post(path, json=body).content)
+    assert real <= estimate <= 4 * real + 20_000, (real, estimate)
+
+
+def test_a_tiny_request_for_a_huge_answer_is_refused_before_any_frame(client: TestClient) -> None:
+    body = {
+        "input": {"shape": [1, 1, 1000, 1000], "kind": "floats", "seed": 0},
+        "weight": {"shape": [1, 1, 1, 1], "kind": "ones"},
+    }
+    assert len(json.dumps(body)) < 130
+    assert _refused(client, "/api/conv2d", body, "max_response_bytes") < 1.0
+    # A server that allows long streams still refuses this one, before its header.
+    loose = TestClient(create_app(Settings(max_frames=10**7, max_stream_work=10**7)))
+    assert _refused(loose, "/api/conv2d/frames", body, "max_response_bytes") < 1.0
+
+
+@pytest.mark.parametrize(("path", "body"), SIZED)
+def test_echo_inputs_false_leaves_the_inputs_out(client: TestClient, path: str, body: dict[str, Any]) -> None:
+    echoed = client.post(path, json=body)
+    quiet = client.post(path, json=body | {"echo_inputs": False})
+    assert quiet.status_code == 200, quiet.text[:300]
+    assert len(quiet.content) < len(echoed.content)
+    last = json.loads(quiet.text.splitlines()[-1])
+    assert last["inputs"] == {}
+    if path.endswith("/frames"):
+        assert json.loads(quiet.text.splitlines()[0])["inputs"] == {}
+
+
+def test_the_echo_counts_towards_the_response_limit() -> None:
+    body = {"input": _floats(1, 1, 100, 100), "weight": _floats(1, 1, 1, 1)}
+    tight = TestClient(create_app(Settings(max_response_bytes=400_000)))
+    assert _refused(tight, "/api/conv2d", body, "max_response_bytes") < 1.0
+    assert tight.post("/api/conv2d", json=body | {"echo_inputs": False}).status_code == 200
