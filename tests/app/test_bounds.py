@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.cache import ResponseCache, key_bytes
 from app.main import create_app
 from app.ops.job import response_bytes
 from app.routers.operations import OPERATIONS
@@ -207,3 +208,40 @@ def test_the_echo_counts_towards_the_response_limit() -> None:
     tight = TestClient(create_app(Settings(max_response_bytes=400_000)))
     assert _refused(tight, "/api/conv2d", body, "max_response_bytes") < 1.0
     assert tight.post("/api/conv2d", json=body | {"echo_inputs": False}).status_code == 200
+
+
+# Item: the receptive-field cache keys on a digest of the parsed request, keys counted
+
+RECEPTIVE = {"input_size": 32, "layers": [{"type": "conv", "kernel_size": 3, "padding": 1}] * 3}
+
+
+def test_padded_variants_of_one_request_share_one_entry() -> None:
+    client = TestClient(create_app(Settings()))
+    cache: ResponseCache = client.app.state.post_cache  # type: ignore[attr-defined]
+    text = json.dumps(RECEPTIVE)
+    answers = set()
+    for pad in range(300):
+        body = (" " * pad + text + "\n" * (300 - pad)).encode()
+        response = client.post(
+            "/api/receptive-field", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 200
+        answers.add(response.content)
+    assert len(cache) == 1
+    assert len(answers) == 1
+    assert cache.hits == 299
+    (key,) = cache._entries
+    assert isinstance(key, bytes)
+    assert len(key) < 100
+
+
+def test_a_cache_of_unique_requests_stays_under_its_byte_budget() -> None:
+    client = TestClient(create_app(Settings()))
+    cache = ResponseCache(max_bytes=60_000, max_entry_bytes=20_000)
+    client.app.state.post_cache = cache  # type: ignore[attr-defined]
+    for size in range(8, 200):
+        body = RECEPTIVE | {"input_size": size}
+        assert client.post("/api/receptive-field", json=body).status_code == 200
+    stored = sum(key_bytes(key) + len(value) for key, value in cache._entries.items())
+    assert stored == cache.size <= cache.max_bytes
+    assert 1 < len(cache) < 192
