@@ -245,3 +245,46 @@ def test_a_cache_of_unique_requests_stays_under_its_byte_budget() -> None:
     stored = sum(key_bytes(key) + len(value) for key, value in cache._entries.items())
     assert stored == cache.size <= cache.max_bytes
     assert 1 < len(cache) < 192
+
+
+# Item: integers too large for a float are refused as values, not a server fault
+
+
+@pytest.mark.parametrize("digits", [400, 4000])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/conv2d", "input"),
+        ("/api/conv2d", "weight"),
+        ("/api/conv2d", "bias"),
+        ("/api/conv2d/backward", "grad_output"),
+    ],
+)
+def test_a_huge_integer_literal_is_a_422_naming_its_field(
+    client: TestClient, path: str, field: str, digits: int
+) -> None:
+    body: dict[str, Any] = {"input": [[[[1.0, 2.0], [3.0, 4.0]]]], "weight": [[[[1.0]]]], "bias": [0.0]}
+    if path.endswith("/backward"):
+        body = {k: v for k, v in body.items() if k != "bias"} | {"grad_output": [[[[1.0, 1.0], [1.0, 1.0]]]]}
+    huge = "9" * digits
+    text = json.dumps(body).replace("1.0", huge, 1) if field == "input" else json.dumps(body)
+    if field != "input":
+        value = json.dumps(body[field])
+        text = text.replace(value, value.replace("1.0", huge, 1).replace("0.0", huge, 1), 1)
+    assert huge in text
+    response = client.post(path, content=text.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text[:300]
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert error["code"] == "value_too_large"
+    assert "digits" in error["message"]
+
+
+def test_a_value_beyond_max_abs_value_is_still_a_422(client: TestClient) -> None:
+    body = {"input": [[[[1e13]]]], "weight": [[[[1.0]]]]}
+    error = client.post("/api/conv2d", json=body).json()["error"]
+    assert (error["code"], error["field"], error["limit"]["name"]) == (
+        "value_too_large",
+        "input",
+        "max_abs_value",
+    )
