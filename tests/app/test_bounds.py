@@ -288,3 +288,38 @@ def test_a_value_beyond_max_abs_value_is_still_a_422(client: TestClient) -> None
         "input",
         "max_abs_value",
     )
+
+
+# Item: one Content-Type header, read as the framework reads it
+
+
+@pytest.mark.parametrize(
+    "types",
+    [
+        [b"application/json", b"multipart/form-data; boundary=x"],
+        [b"multipart/form-data; boundary=x", b"application/json"],
+        [b"application/json", b"application/json"],
+    ],
+)
+def test_two_content_type_headers_are_refused(client: TestClient, types: list[bytes]) -> None:
+    big = b'{"input": [[[[NaN]]]], "weight": [[[[1.0]]]], "pad": "' + b" " * 8_000_000 + b'"}'
+    headers = [(b"content-type", value) for value in types]
+    response = client.post("/api/conv2d", content=big, headers=headers)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "bad_request"
+    assert "Content-Type" in error["message"]
+
+
+@pytest.mark.parametrize("content_type", [None, "text/json", "application/vnd.x+json; charset=utf-8"])
+def test_json_is_checked_whenever_the_framework_will_parse_it(
+    client: TestClient, content_type: str | None
+) -> None:
+    headers = {} if content_type is None else {"content-type": content_type}
+    nan = client.post(
+        "/api/conv2d", content=b'{"input": [[[[NaN]]]], "weight": [[[[1.0]]]]}', headers=headers
+    )
+    assert nan.status_code == 400
+    assert "NaN" in nan.json()["error"]["message"]
+    big = b'{"a": "' + b" " * 2_100_000 + b'"}'
+    assert client.post("/api/conv2d", content=big, headers=headers).status_code == 413
