@@ -159,6 +159,15 @@ def _open(data: bytes, settings: Settings) -> Image.Image:
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageError(422, "invalid_image", f"the image has no pixels ({width}x{height})")
+    longest = max_side_read(settings)
+    if max(width, height) > longest:
+        raise ImageError(
+            413,
+            "limit_exceeded",
+            f"the image is {width}x{height}: a side longer than 8 x sqrt(max_decoded_pixels) = "
+            f"{longest:,} pixels; send an image less elongated",
+            ("max_decoded_pixels", limit),
+        )
     if width * height > limit:
         raise ImageError(
             413,
@@ -168,6 +177,15 @@ def _open(data: bytes, settings: Settings) -> Image.Image:
             ("max_decoded_pixels", limit),
         )
     return image
+
+
+def max_side_read(settings: Settings) -> int:
+    """The longest side an image may declare: 8 x sqrt(max_decoded_pixels) (50,596 by default).
+
+    A strip of one row is cheap to send (a 78 kB PNG can declare 1x40,000,000) but costs as much
+    to decode as a square of the same pixels; real pictures are far from 1:1000.
+    """
+    return int(8 * settings.max_decoded_pixels**0.5)
 
 
 def _orientation(image: Image.Image) -> int:
@@ -232,14 +250,44 @@ def to_array(image: Image.Image, grayscale: bool) -> tuple[NDArray[np.float64], 
     return np.ascontiguousarray(pixels), converted
 
 
+@dataclass(frozen=True)
+class OpenedImage:
+    """An image whose header has been read and checked, no pixel decoded yet.
+
+    ``size`` is (height, width) of the pixels :func:`decode_opened` will return: turned upright
+    by the EXIF orientation and reduced to ``max_image_side``.
+    """
+
+    image: Image.Image
+    size: tuple[int, int]
+
+
+def open_image(data: bytes, settings: Settings) -> OpenedImage:
+    """Read and check the header of an upload (format, bombs, sides); raises :class:`ImageError`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = _open(data, settings)
+        width, height = image.size
+        if _orientation(image) in (5, 6, 7, 8):
+            width, height = height, width
+    scaled = _scaled_size(width, height, settings.max_image_side)
+    return OpenedImage(image, (scaled[1], scaled[0]))
+
+
 def decode_image(data: bytes, settings: Settings, *, grayscale: bool = False) -> DecodedImage:
     """Bytes of a PNG/JPEG/GIF/WebP/BMP file -> :class:`DecodedImage`; raises :class:`ImageError`."""
+    return decode_opened(open_image(data, settings), settings, grayscale=grayscale)
+
+
+def decode_opened(opened: OpenedImage, settings: Settings, *, grayscale: bool = False) -> DecodedImage:
+    """Decode an image whose header :func:`open_image` checked."""
     with warnings.catch_warnings():
         # Pillow reports oddities (bad EXIF, unusual chunks) as warnings; the decoded pixels are what
         # counts, so they are silenced, except the bomb warning, which becomes an error to refuse.
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        image = _open(data, settings)
+        image = opened.image
         source_format = image.format or "unknown"
         source_mode = image.mode
         original_width, original_height = image.size

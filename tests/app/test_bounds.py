@@ -323,3 +323,57 @@ def test_json_is_checked_whenever_the_framework_will_parse_it(
     assert "NaN" in nan.json()["error"]["message"]
     big = b'{"a": "' + b" " * 2_100_000 + b'"}'
     assert client.post("/api/conv2d", content=big, headers=headers).status_code == 413
+
+
+# Item: the layer stack and the image's sides are checked from the header, before decoding
+
+
+def _png(width: int, height: int) -> bytes:
+    """A 1-bit grey PNG of zeros: every row is a filter byte and zero bits, compressed."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\x00" * (1 + (width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+def test_a_one_row_strip_is_refused_from_its_header(client: TestClient) -> None:
+    strip = _png(40_000_000, 1)
+    assert len(strip) < 100_000
+    start = time.perf_counter()
+    response = client.post("/api/feature-maps", files={"image": ("strip.png", strip, "image/png")})
+    took = time.perf_counter() - start
+    assert response.status_code == 413, response.text[:300]
+    error = response.json()["error"]
+    assert error["limit"]["name"] == "max_decoded_pixels"
+    assert "8 x sqrt(max_decoded_pixels)" in error["message"]
+    assert took < 0.5
+
+
+def test_a_bad_stack_is_refused_without_decoding(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.ops.feature_maps
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(app.ops.feature_maps, "decode_opened", never)
+    image = _png(64, 64)
+    pool = json.dumps([{"type": "pool", "kernel_size": 4}] * 4)  # 64 -> 16 -> 4 -> 1 -> no room
+    response = client.post(
+        "/api/feature-maps", files={"image": ("a.png", image, "image/png")}, data={"layers": pool}
+    )
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["error"]["field"] == "layers[3]"
+    costly = json.dumps([{"type": "conv", "bank": "random", "count": 64, "size": 15}] * 8)
+    response = client.post(
+        "/api/feature-maps", files={"image": ("a.png", image, "image/png")}, data={"layers": costly}
+    )
+    assert response.status_code in (413, 422), response.text[:300]
+    monkeypatch.undo()
+    assert client.post("/api/feature-maps", files={"image": ("a.png", image, "image/png")}).status_code == 200
