@@ -130,9 +130,64 @@ def _describe_unknown(data: bytes) -> str:
     return "not an image in a format we could recognise"
 
 
+def jpeg_scans(data: bytes) -> int:
+    """Scan headers (SOS markers) in a JPEG, by walking its marker segments: bytes only, no decoding.
+
+    Each segment is ``FF xx`` and a 2-byte length; after a scan header the entropy-coded data runs
+    to the next marker that is not a stuffed ``FF 00`` or a restart ``FF D0``..``FF D7``. Stops at
+    EOI or where the file is cut (the decoder then says what is wrong).
+    """
+    scans, position, size = 0, 2, len(data)
+    while position + 4 <= size:
+        if data[position] != 0xFF:
+            return scans  # not a marker where one must be: corrupt, left to the decoder
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:
+            return scans
+        if 0xD0 <= marker <= 0xD8 or marker == 0x01:  # standalone markers
+            position += 2
+            continue
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker != 0xDA:
+            continue
+        scans += 1
+        while True:  # entropy-coded data: find the next real marker
+            position = data.find(b"\xff", position)
+            if position < 0 or position + 1 >= size:
+                return scans
+            following = data[position + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                position += 2
+            elif following == 0xFF:
+                position += 1
+            else:
+                break
+    return scans
+
+
+def _check_scans(data: bytes, settings: Settings) -> None:
+    """A JPEG may have at most ``max_jpeg_scans`` scans: each one is decoded over the whole image,
+    so a file repeating a cheap scan thousands of times costs minutes of CPU."""
+    if not data.startswith(b"\xff\xd8"):
+        return
+    scans, limit = jpeg_scans(data), settings.max_jpeg_scans
+    if scans > limit:
+        raise ImageError(
+            422,
+            "too_many_scans",
+            f"the JPEG has {scans:,} scans, more than max_jpeg_scans = {limit:,} "
+            "(a progressive JPEG has about 10); re-encode it",
+            ("max_jpeg_scans", limit),
+        )
+
+
 def _open(data: bytes, settings: Settings) -> Image.Image:
     """Identify the format and read the header only; refuse unsupported formats and bombs."""
     limit = settings.max_decoded_pixels
+    _check_scans(data, settings)
     try:
         image = Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

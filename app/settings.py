@@ -58,6 +58,8 @@ class Settings(BaseSettings):
       outputs), estimated by the engine's plan from shapes; checked before any work.
     - ``max_response_bytes``: size of one answer (echoed inputs, outputs, frames), estimated from
       shapes before any work; a tensor generated from a small spec is echoed in full.
+    - ``max_jpeg_scans``: scans (SOS markers) in an uploaded JPEG, counted from the bytes before
+      decoding; each is decoded over the whole image (real progressive files have about 10).
     - ``max_abs_value``: the largest magnitude a tensor value may have, so results stay finite.
     - ``max_frames``: frames in one stream.
     - ``max_stream_work``: multiply-adds (or window reads) shown by the frames of one stream; every
@@ -102,6 +104,7 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     max_memory_elements: int = 50_000_000
     max_response_bytes: int = 20_000_000
+    max_jpeg_scans: int = 100
 
     @field_validator("*", mode="before")
     @classmethod

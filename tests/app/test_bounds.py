@@ -377,3 +377,51 @@ def test_a_bad_stack_is_refused_without_decoding(client: TestClient, monkeypatch
     assert response.status_code in (413, 422), response.text[:300]
     monkeypatch.undo()
     assert client.post("/api/feature-maps", files={"image": ("a.png", image, "image/png")}).status_code == 200
+
+
+# Item: a JPEG's scans are counted from its bytes before decoding
+
+
+def _progressive_jpeg(size: int = 64) -> bytes:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.default_rng(0).integers(0, 256, (size, size), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels, "L").save(out, "JPEG", progressive=True, quality=90)
+    return out.getvalue()
+
+
+def _scan_bomb(copies: int) -> bytes:
+    """A progressive JPEG whose last scan (header and data, up to EOI) is repeated ``copies`` times."""
+    data = _progressive_jpeg()
+    last = data.rindex(b"\xff\xda")
+    end = data.rindex(b"\xff\xd9")
+    return data[:end] + data[last:end] * copies + data[end:]
+
+
+def test_ordinary_jpegs_have_few_scans_and_decode(client: TestClient) -> None:
+    from app.images import jpeg_scans
+
+    progressive = _progressive_jpeg()
+    assert 2 <= jpeg_scans(progressive) <= 20
+    files = {"image": ("p.jpg", progressive, "image/jpeg")}
+    assert client.post("/api/feature-maps", files=files).status_code == 200
+    assert jpeg_scans(_scan_bomb(500)) == jpeg_scans(progressive) + 500
+
+
+def test_a_jpeg_repeating_a_scan_is_refused_before_decoding(client: TestClient) -> None:
+    bomb = _scan_bomb(16_000)
+    start = time.perf_counter()
+    response = client.post("/api/feature-maps", files={"image": ("b.jpg", bomb, "image/jpeg")})
+    took = time.perf_counter() - start
+    assert response.status_code == 422, response.text[:300]
+    error = response.json()["error"]
+    assert (error["code"], error["field"], error["limit"]["name"]) == (
+        "too_many_scans",
+        "image",
+        "max_jpeg_scans",
+    )
+    assert took < 0.5
