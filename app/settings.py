@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     embed_frame_ancestors: str = "*"
     cors_origins: str = ""
     max_memory_elements: int = 50_000_000
-    max_response_bytes: int = 20_000_000
+    max_response_bytes: int = 40_000_000
     max_jpeg_scans: int = 100
 
     @field_validator("*", mode="before")

@@ -134,8 +134,8 @@ def axis_sizes(rows: OutputSize, cols: OutputSize) -> dict[str, dict[str, Any]]:
 # ("-1.2345678901234567e-300") plus its separator; a frame carries its indices, cells and labels
 # (a few hundred bytes) and every multiply-add it shows travels with its operands.
 VALUE_BYTES = 25
-FRAME_BYTES = 600
-SHOWN_WORK_BYTES = 150
+FRAME_BYTES = 450
+SHOWN_WORK_BYTES = 90
 ANSWER_BYTES = 4096  # names, shapes, parameters and output sizes
 
 

@@ -153,6 +153,27 @@ SIZED = [
         "/api/conv-transpose2d/frames",
         {"input": _floats(1, 2, 8, 8), "weight": _floats(2, 2, 3, 3), "stride": 2},
     ),
+    (
+        "/api/conv2d/frames",
+        {
+            "input": _floats(1, 2, 10, 10),
+            "weight": _floats(2, 2, 3, 3),
+            "bias": _floats(2),
+            "padding": 2,
+            "padding_mode": "reflect",
+            "activation": "sigmoid",
+        },
+    ),
+    (
+        "/api/conv2d/backward/frames",
+        {
+            "input": _floats(1, 2, 10, 10),
+            "weight": _floats(2, 2, 3, 3),
+            "grad_output": _floats(1, 2, 10, 10),
+            "padding": 1,
+            "padding_mode": "circular",
+        },
+    ),
     ("/api/max-pool2d/frames", {"input": _floats(1, 2, 30, 30), "kernel_size": 3}),
     (
         "/api/avg-pool2d/backward/frames",
