@@ -9,18 +9,21 @@ nothing about a learner is stored, so workers stay interchangeable.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import anyio
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 
 class ResponseCache:
-    """A least-recently-used map from a key to encoded bytes, at most ``max_bytes`` in all.
+    """A least-recently-used map from a key to encoded bytes, at most ``max_bytes`` in all, keys
+    and values counted (:func:`key_bytes`).
 
     Answers larger than ``max_entry_bytes`` are computed every time rather than crowd out the
     rest. Thread-safe: sync routes run on a thread pool. Two threads missing the same key at once
@@ -64,18 +67,33 @@ class ResponseCache:
             if key in self._entries:
                 return
             self._entries[key] = value
-            self._size += len(value)
+            self._size += key_bytes(key) + len(value)
             while self._size > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped)
+                old, dropped = self._entries.popitem(last=False)
+                self._size -= key_bytes(old) + len(dropped)
 
     def __len__(self) -> int:
         return len(self._entries)
 
     @property
     def size(self) -> int:
-        """Bytes held."""
+        """Bytes held, keys and values."""
         return self._size
+
+
+def key_bytes(key: Hashable) -> int:
+    """The bytes a key is counted as: its length as bytes or UTF-8 text, else its repr's."""
+    if isinstance(key, bytes):
+        return len(key)
+    return len((key if isinstance(key, str) else repr(key)).encode())
+
+
+def request_key(path: str, body: BaseModel) -> bytes:
+    """A cache key for a validated body: the path and the SHA-256 of the model as canonical JSON,
+    so bodies that differ only in spacing, key order or number spelling share one entry, and a
+    key costs 32 bytes plus the path however large the body was."""
+    canonical = body.model_dump_json().encode()
+    return path.encode() + b"\0" + hashlib.sha256(canonical).digest()
 
 
 def json_bytes_response(body: bytes) -> Response:
@@ -83,15 +101,16 @@ def json_bytes_response(body: bytes) -> Response:
     return Response(body, media_type="application/json")
 
 
-async def cached_post(request: Request, compute: Callable[[], Any]) -> Response:
+async def cached_post(request: Request, body: BaseModel, compute: Callable[[], Any]) -> Response:
     """The JSON answer to a POST whose answer depends on its body alone, from ``app.state.post_cache``.
 
-    The key is the path, the content type and the exact body bytes (FastAPI has already read and
-    validated them). On a miss ``compute()`` runs in a worker thread and its result is encoded as
-    JSONResponse would; an error it raises (a refusal) passes through, so nothing is stored.
+    The key is :func:`request_key` of the validated ``body`` (never the raw bytes, which a client
+    can pad with whitespace to make every request unique and large). On a miss ``compute()`` runs
+    in a worker thread and its result is encoded as JSONResponse would; an error it raises (a
+    refusal) passes through, so nothing is stored.
     """
     cache: ResponseCache = request.app.state.post_cache
-    key = (request.url.path, request.headers.get("content-type", ""), await request.body())
+    key = request_key(request.url.path, body)
     found = cache.peek(key)
     if found is None:
         found = await anyio.to_thread.run_sync(lambda: bytes(JSONResponse(compute()).body))

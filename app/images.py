@@ -130,9 +130,64 @@ def _describe_unknown(data: bytes) -> str:
     return "not an image in a format we could recognise"
 
 
+def jpeg_scans(data: bytes) -> int:
+    """Scan headers (SOS markers) in a JPEG, by walking its marker segments: bytes only, no decoding.
+
+    Each segment is ``FF xx`` and a 2-byte length; after a scan header the entropy-coded data runs
+    to the next marker that is not a stuffed ``FF 00`` or a restart ``FF D0``..``FF D7``. Stops at
+    EOI or where the file is cut (the decoder then says what is wrong).
+    """
+    scans, position, size = 0, 2, len(data)
+    while position + 4 <= size:
+        if data[position] != 0xFF:
+            return scans  # not a marker where one must be: corrupt, left to the decoder
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:
+            return scans
+        if 0xD0 <= marker <= 0xD8 or marker == 0x01:  # standalone markers
+            position += 2
+            continue
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker != 0xDA:
+            continue
+        scans += 1
+        while True:  # entropy-coded data: find the next real marker
+            position = data.find(b"\xff", position)
+            if position < 0 or position + 1 >= size:
+                return scans
+            following = data[position + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                position += 2
+            elif following == 0xFF:
+                position += 1
+            else:
+                break
+    return scans
+
+
+def _check_scans(data: bytes, settings: Settings) -> None:
+    """A JPEG may have at most ``max_jpeg_scans`` scans: each one is decoded over the whole image,
+    so a file repeating a cheap scan thousands of times costs minutes of CPU."""
+    if not data.startswith(b"\xff\xd8"):
+        return
+    scans, limit = jpeg_scans(data), settings.max_jpeg_scans
+    if scans > limit:
+        raise ImageError(
+            422,
+            "too_many_scans",
+            f"the JPEG has {scans:,} scans, more than max_jpeg_scans = {limit:,} "
+            "(a progressive JPEG has about 10); re-encode it",
+            ("max_jpeg_scans", limit),
+        )
+
+
 def _open(data: bytes, settings: Settings) -> Image.Image:
     """Identify the format and read the header only; refuse unsupported formats and bombs."""
     limit = settings.max_decoded_pixels
+    _check_scans(data, settings)
     try:
         image = Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -159,6 +214,15 @@ def _open(data: bytes, settings: Settings) -> Image.Image:
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageError(422, "invalid_image", f"the image has no pixels ({width}x{height})")
+    longest = max_side_read(settings)
+    if max(width, height) > longest:
+        raise ImageError(
+            413,
+            "limit_exceeded",
+            f"the image is {width}x{height}: a side longer than 8 x sqrt(max_decoded_pixels) = "
+            f"{longest:,} pixels; send an image less elongated",
+            ("max_decoded_pixels", limit),
+        )
     if width * height > limit:
         raise ImageError(
             413,
@@ -168,6 +232,15 @@ def _open(data: bytes, settings: Settings) -> Image.Image:
             ("max_decoded_pixels", limit),
         )
     return image
+
+
+def max_side_read(settings: Settings) -> int:
+    """The longest side an image may declare: 8 x sqrt(max_decoded_pixels) (50,596 by default).
+
+    A strip of one row is cheap to send (a 78 kB PNG can declare 1x40,000,000) but costs as much
+    to decode as a square of the same pixels; real pictures are far from 1:1000.
+    """
+    return int(8 * settings.max_decoded_pixels**0.5)
 
 
 def _orientation(image: Image.Image) -> int:
@@ -232,14 +305,44 @@ def to_array(image: Image.Image, grayscale: bool) -> tuple[NDArray[np.float64], 
     return np.ascontiguousarray(pixels), converted
 
 
+@dataclass(frozen=True)
+class OpenedImage:
+    """An image whose header has been read and checked, no pixel decoded yet.
+
+    ``size`` is (height, width) of the pixels :func:`decode_opened` will return: turned upright
+    by the EXIF orientation and reduced to ``max_image_side``.
+    """
+
+    image: Image.Image
+    size: tuple[int, int]
+
+
+def open_image(data: bytes, settings: Settings) -> OpenedImage:
+    """Read and check the header of an upload (format, bombs, sides); raises :class:`ImageError`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = _open(data, settings)
+        width, height = image.size
+        if _orientation(image) in (5, 6, 7, 8):
+            width, height = height, width
+    scaled = _scaled_size(width, height, settings.max_image_side)
+    return OpenedImage(image, (scaled[1], scaled[0]))
+
+
 def decode_image(data: bytes, settings: Settings, *, grayscale: bool = False) -> DecodedImage:
     """Bytes of a PNG/JPEG/GIF/WebP/BMP file -> :class:`DecodedImage`; raises :class:`ImageError`."""
+    return decode_opened(open_image(data, settings), settings, grayscale=grayscale)
+
+
+def decode_opened(opened: OpenedImage, settings: Settings, *, grayscale: bool = False) -> DecodedImage:
+    """Decode an image whose header :func:`open_image` checked."""
     with warnings.catch_warnings():
         # Pillow reports oddities (bad EXIF, unusual chunks) as warnings; the decoded pixels are what
         # counts, so they are silenced, except the bomb warning, which becomes an error to refuse.
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        image = _open(data, settings)
+        image = opened.image
         source_format = image.format or "unknown"
         source_mode = image.mode
         original_width, original_height = image.size

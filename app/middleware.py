@@ -36,12 +36,15 @@ Body guard: each request body is read before the app does, and bad ones are refu
 - JSON safety, before any parser runs: nesting deeper than ``max_json_depth`` (a deep body would
   make a recursive parser work hard or fail) and the literals NaN / Infinity, which Python's json
   module accepts but JSON does not. Both checks scan the raw bytes with regular expressions, in C.
+- One Content-Type: a request with two or more is refused (400); with one, JSON or multipart is
+  decided by FastAPI's own rule (no type, or a ``json``/``*+json`` subtype, is JSON).
 
 The body is then handed to the app unchanged.
 """
 
 from __future__ import annotations
 
+import email.message
 import re
 from collections.abc import Callable
 from typing import Any
@@ -316,10 +319,24 @@ def check_json(body: bytes, max_depth: int) -> None:
         brackets = reduced
 
 
+def _content_type(content_type: str) -> email.message.Message:
+    """The header parsed as FastAPI parses it (``email.message``), so both read the same type."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    return message
+
+
 def _is_json(content_type: str) -> bool:
-    """A JSON media type: the only bodies the app parses as JSON."""
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
+    """Whether FastAPI will parse the body as JSON: no content type, or a subtype ``json`` or
+    ``*+json`` (``fastapi.routing``'s rule, whatever the main type)."""
+    if not content_type:
+        return True
+    subtype = _content_type(content_type).get_content_subtype()
+    return subtype == "json" or subtype.endswith("+json")
+
+
+def _is_multipart(content_type: str) -> bool:
+    return bool(content_type) and _content_type(content_type).get_content_maintype() == "multipart"
 
 
 class BodyGuard:
@@ -333,14 +350,22 @@ class BodyGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        types = [value for key, value in scope["headers"] if key.lower() == b"content-type"]
+        if len(types) > 1:
+            # Starlette and FastAPI read the first; a check reading another would be bypassed.
+            message = f"the request has {len(types)} Content-Type headers; send exactly one"
+            content = error_content("bad_request", message, "content-type")
+            await JSONResponse(content, status_code=400)(scope, receive, send)
+            return
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        content_type = headers.get("content-type", "")
-        multipart = content_type.lower().startswith("multipart/")
+        content_type = types[0].decode("latin-1") if types else ""
+        json_body = _is_json(content_type)
+        multipart = not json_body and _is_multipart(content_type)
         name = "max_upload_bytes" if multipart else "max_body_bytes"
         limit = getattr(self.settings, name)
         try:
             body = await self._read(receive, headers.get("content-length"), limit, name)
-            if body and not multipart and _is_json(content_type):
+            if body and json_body:
                 check_json(body, self.settings.max_json_depth)
         except ApiError as error:
             content = error_content(error.code, error.message, error.field, error.limit)

@@ -89,6 +89,15 @@ class OpRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
+    echo_inputs: bool = Field(
+        default=True,
+        description=(
+            "Send the input tensors back (under `inputs`, in a stream's header and result line). "
+            "false leaves them out: a client that sent lists, or specs it can regenerate, already has them. "
+            "The echo counts towards max_response_bytes."
+        ),
+    )
+
 
 class Conv2dRequest(OpRequest):
     """torch.nn.functional.conv2d, then an optional activation."""
@@ -241,7 +250,9 @@ class OpResult(BaseModel):
 
     op: str = Field(examples=["conv2d"])
     shapes: dict[str, Shape | None] = Field(description="Shape of every input and output; null if absent.")
-    inputs: dict[str, Nested | None] = Field(description="Every input tensor as used, specs generated.")
+    inputs: dict[str, Nested | None] = Field(
+        description="Every input tensor as used, specs generated; empty when echo_inputs is false."
+    )
 
 
 class Conv2dResult(OpResult):

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     - ``max_decoded_pixels``, ``max_image_side``: decoded image size, and the side it is shrunk to.
     - ``max_tensor_elements``: values in any one tensor of a request or a result.
     - ``max_work``: multiply-adds (or window reads) of one operation, estimated from shapes.
+    - ``max_memory_elements``: array elements one operation allocates (padded planes, im2col blocks,
+      outputs), estimated by the engine's plan from shapes; checked before any work.
+    - ``max_response_bytes``: size of one answer (echoed inputs, outputs, frames), estimated from
+      shapes before any work; a tensor generated from a small spec is echoed in full.
+    - ``max_jpeg_scans``: scans (SOS markers) in an uploaded JPEG, counted from the bytes before
+      decoding; each is decoded over the whole image (real progressive files have about 10).
     - ``max_abs_value``: the largest magnitude a tensor value may have, so results stay finite.
     - ``max_frames``: frames in one stream.
     - ``max_stream_work``: multiply-adds (or window reads) shown by the frames of one stream; every
@@ -134,6 +140,9 @@ class Settings(BaseSettings):
     max_concurrent_uploads: int = 2
     embed_frame_ancestors: str = "*"
     cors_origins: str = ""
+    max_memory_elements: int = 50_000_000
+    max_response_bytes: int = 40_000_000
+    max_jpeg_scans: int = 100
     allowed_hosts: str = "*"
     request_header_timeout: float = 10.0
     request_body_timeout: float = 20.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -70,16 +71,33 @@ def _check_leaf_row(row: list[Any], name: str, path: tuple[int, ...], max_abs: f
                         name,
                     )
                 raise ApiError(422, "not_a_number", f"{where} is {_show(item)}, not a number", name)
-    if not all(map(math.isfinite, row)) or max(map(abs, row)) > max_abs:
+    if not _all_finite(row) or max(map(abs, row)) > max_abs:
         for i, item in enumerate(row):
-            if not math.isfinite(item) or abs(item) > max_abs:
+            if not _all_finite((item,)) or abs(item) > max_abs:
+                shown = _magnitude(item)
                 raise ApiError(
                     422,
                     "value_too_large",
-                    f"{_at(name, (*path, i))} is {item:g}, beyond the limit max_abs_value = {max_abs:g}",
+                    f"{_at(name, (*path, i))} is {shown}, beyond the limit max_abs_value = {max_abs:g}",
                     name,
                     limit=("max_abs_value", max_abs),
                 )
+
+
+def _all_finite(row: Iterable[Any]) -> bool:
+    """Every number is finite; an integer too large for a float (over about 1e308) is not."""
+    try:
+        return all(map(math.isfinite, row))
+    except OverflowError:
+        return False
+
+
+def _magnitude(item: Any) -> str:
+    """A number as a message shows it: ``1e+13``, or ``an integer of about 400 digits``."""
+    try:
+        return f"{item:g}"
+    except OverflowError:
+        return f"an integer of about {int(item.bit_length() * math.log10(2)) + 1} digits"
 
 
 def _walk(value: Any, shape: tuple[int, ...], name: str, path: tuple[int, ...], max_abs: float) -> None:

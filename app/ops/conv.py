@@ -74,7 +74,19 @@ def conv2d_job(body: Conv2dRequest, settings: Settings) -> Job:
     compute = partial(activated_conv2d, **inputs, **params)
     frames = partial(conv2d_plan_frames, plan, **inputs, activation=activation)
     sizes = axis_sizes(*plan.output_size)
-    return Job("conv2d", inputs, params, outputs, sizes, plan.work, compute, frames, plan.frame_count)
+    return Job(
+        "conv2d",
+        inputs,
+        params,
+        outputs,
+        sizes,
+        plan.work,
+        compute,
+        frames,
+        plan.frame_count,
+        lambda: plan.memory_elements,
+        lambda: plan.frames_memory_elements,
+    )
 
 
 def conv2d_backward_job(body: Conv2dBackwardRequest, settings: Settings) -> Job:
@@ -85,7 +97,8 @@ def conv2d_backward_job(body: Conv2dBackwardRequest, settings: Settings) -> Job:
     frames = partial(conv2d_backward_plan_frames, plan, **inputs)
     outputs, sizes = _gradient_shapes(inputs, plan), axis_sizes(*plan.output_size)
     work, count = plan.backward_work, plan.backward_frame_count
-    return Job("conv2d_backward", inputs, params, outputs, sizes, work, compute, frames, count)
+    memory = lambda: plan.backward_memory_elements, lambda: plan.backward_frames_memory_elements
+    return Job("conv2d_backward", inputs, params, outputs, sizes, work, compute, frames, count, *memory)
 
 
 def conv_transpose2d_job(body: ConvTranspose2dRequest, settings: Settings) -> Job:
@@ -94,8 +107,8 @@ def conv_transpose2d_job(body: ConvTranspose2dRequest, settings: Settings) -> Jo
     outputs = {"output": list(plan.output_shape)}
     compute = partial(conv_transpose2d, **inputs, **params)
     frames = partial(conv_transpose2d_plan_frames, plan, **inputs)
-    sizes, count = axis_sizes(*plan.output_size), plan.frame_count
-    return Job("conv_transpose2d", inputs, params, outputs, sizes, plan.work, compute, frames, count)
+    sizes, count, memory = axis_sizes(*plan.output_size), plan.frame_count, lambda: plan.memory_elements
+    return Job("conv_transpose2d", inputs, params, outputs, sizes, plan.work, compute, frames, count, memory)
 
 
 def conv_transpose2d_backward_job(body: ConvTranspose2dBackwardRequest, settings: Settings) -> Job:
@@ -109,4 +122,5 @@ def conv_transpose2d_backward_job(body: ConvTranspose2dBackwardRequest, settings
         raise ApiError(422, "invalid_value", message, "grad_output", rule="shape_mismatch", values=values)
     compute = partial(conv_transpose2d_backward, **inputs, **params)
     outputs, sizes = _gradient_shapes(inputs, plan), axis_sizes(*plan.output_size)
-    return Job("conv_transpose2d_backward", inputs, params, outputs, sizes, plan.backward_work, compute)
+    work, memory = plan.backward_work, lambda: plan.backward_memory_elements
+    return Job("conv_transpose2d_backward", inputs, params, outputs, sizes, work, compute, memory=memory)

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.errors import ApiError, limit_error
 from app.examples import FEATURE_MAP_LAYERS
-from app.images import DecodedImage, decode_image, map_png, png_data_url
+from app.images import DecodedImage, decode_opened, map_png, open_image, png_data_url
 from app.schemas import (
     BatchNormLayerSpec,
     ConvLayerSpec,
@@ -306,10 +306,16 @@ def _input(decoded: DecodedImage) -> FeatureMapInput:
 def compute_feature_maps(
     data: bytes, specs: list[Any], default_stack: bool, grayscale: bool, settings: Settings
 ) -> FeatureMapsResponse:
-    """Decode, plan, run and encode: the blocking part of the request, run in a worker thread."""
-    decoded = decode_image(data, settings, grayscale=grayscale)
+    """Check the header, plan the stack on the size it declares, then decode, run and encode: the
+    blocking part of the request, run in a worker thread. Nothing is decoded for a stack that
+    cannot run or costs too much."""
+    opened = open_image(data, settings)
+    channels = 1 if grayscale else 3
+    steps = plan_stack(specs, (channels, *opened.size), settings.max_work)
+    decoded = decode_opened(opened, settings, grayscale=grayscale)
     c, h, w = decoded.pixels.shape
-    steps = plan_stack(specs, (c, h, w), settings.max_work)
+    if (h, w) != opened.size:  # malformed EXIF left the stored orientation: plan the real shape
+        steps = plan_stack(specs, (c, h, w), settings.max_work)
     x: Maps = decoded.pixels[None]
     layers = []
     for step in steps:

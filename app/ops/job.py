@@ -23,7 +23,7 @@ import json
 import logging
 import math
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from numpy.typing import NDArray
@@ -57,7 +57,11 @@ class Job:
     multiply-adds (or window reads), from the plan. ``compute`` runs the vectorised engine and
     ``frames`` starts the frame generator on the plan (None for an operation without frames);
     both return the outputs in the order of ``outputs``, the generator after its last frame.
-    ``frame_count`` comes from the plan, before anything is computed.
+    ``frame_count`` comes from the plan, before anything is computed; ``memory`` is the plan's
+    estimate of the elements the pass allocates (forward or backward, as the job runs), and
+    ``frames_memory`` the frame generator's (None: the same); both are read only when the limits
+    are checked, so a stream never works out the fast path's buffers. ``echo``: whether the
+    answer repeats the inputs (the request's ``echo_inputs``).
     """
 
     op: str
@@ -69,6 +73,9 @@ class Job:
     compute: Compute
     frames: StartFrames | None = None
     frame_count: int | None = None
+    memory: Callable[[], int] = lambda: 0
+    frames_memory: Callable[[], int] | None = None
+    echo: bool = True
 
     def shapes(self) -> dict[str, list[int] | None]:
         return {name: shape_of(array) for name, array in self.inputs.items()} | dict(self.outputs)
@@ -82,8 +89,12 @@ class Job:
             "parameters": self.parameters,
             "shapes": self.shapes(),
             "output_size": self.output_size,
-            "inputs": {name: as_list(array) for name, array in self.inputs.items()},
+            "inputs": self.echoed(),
         }
+
+    def echoed(self) -> dict[str, Any]:
+        """The inputs as the answer repeats them: every one, or none without ``echo``."""
+        return {name: as_list(array) for name, array in self.inputs.items()} if self.echo else {}
 
     def start_frames(self) -> Frames[Outputs]:
         """The frame generator, started: its frames are computed as they are read."""
@@ -96,7 +107,7 @@ class Job:
         content: dict[str, Any] = {
             "op": self.op,
             "shapes": self.shapes(),
-            "inputs": {name: as_list(array) for name, array in self.inputs.items()},
+            "inputs": self.echoed(),
         }
         content.update({name: array.tolist() for name, array in zip(self.outputs, arrays, strict=True)})
         return content
@@ -119,6 +130,26 @@ def axis_sizes(rows: OutputSize, cols: OutputSize) -> dict[str, dict[str, Any]]:
     }
 
 
+# What an answer costs in JSON, at most: a float64 written by json.dumps is at most 24 characters
+# ("-1.2345678901234567e-300") plus its separator; a frame carries its indices, cells and labels
+# (a few hundred bytes) and every multiply-add it shows travels with its operands.
+VALUE_BYTES = 25
+FRAME_BYTES = 450
+SHOWN_WORK_BYTES = 90
+ANSWER_BYTES = 4096  # names, shapes, parameters and output sizes
+
+
+def response_bytes(job: Job, *, stream: bool) -> int:
+    """An upper estimate of the answer's size in bytes, from shapes: the echoed inputs (twice in a
+    stream: its header and its result line), the outputs and, in a stream, the frames."""
+    echoed = sum(array.size for array in job.inputs.values() if array is not None) if job.echo else 0
+    outputs = sum(math.prod(shape) for shape in job.outputs.values())
+    if not stream:
+        return VALUE_BYTES * (echoed + outputs) + ANSWER_BYTES
+    frames = (job.frame_count or 0) * FRAME_BYTES + job.work * SHOWN_WORK_BYTES
+    return VALUE_BYTES * (2 * echoed + outputs) + frames + 2 * ANSWER_BYTES
+
+
 def check_limits(job: Job, settings: Settings, *, stream: bool) -> None:
     """Refuse (413) a job whose results, work or stream would pass a limit, before any of it runs."""
     checks: list[tuple[int, str, str]] = []
@@ -127,6 +158,9 @@ def check_limits(job: Job, settings: Settings, *, stream: bool) -> None:
         what = f"the result {name} would have {values:,} values (shape {shape}), more than"
         checks.append((values, "max_tensor_elements", what))
     checks.append((job.work, "max_work", f"this {job.op} needs about {job.work:,} multiply-adds, more than"))
+    memory = (job.frames_memory if stream and job.frames_memory is not None else job.memory)()
+    allocates = f"this {job.op} would allocate about {memory:,} array elements (padding included), more than"
+    checks.append((memory, "max_memory_elements", allocates))
     if stream:
         frames = job.frame_count or 0  # every job with a stream knows its frame count
         checks.append((frames, "max_frames", f"this {job.op} stream would have {frames:,} frames, more than"))
@@ -134,6 +168,11 @@ def check_limits(job: Job, settings: Settings, *, stream: bool) -> None:
             f"this {job.op} stream would show {job.work:,} multiply-adds, each with its operands, more than"
         )
         checks.append((job.work, "max_stream_work", shown))
+    size = response_bytes(job, stream=stream)
+    answer = "stream" if stream else "answer"
+    checks.append(
+        (size, "max_response_bytes", f"this {job.op} {answer} would be about {size:,} bytes, more than")
+    )
     for amount, name, what in checks:
         limit: int = getattr(settings, name)
         if amount > limit:
@@ -156,7 +195,7 @@ def prepare(body: BaseModel, settings: Settings, **layouts: Layouts) -> tuple[In
 
 def parameters_of(body: BaseModel, tensors: Collection[str]) -> dict[str, Any]:
     """The request's non-tensor fields, as given (the engine takes them under the same names)."""
-    params: dict[str, Any] = body.model_dump(exclude=set(tensors))
+    params: dict[str, Any] = body.model_dump(exclude={*tensors, "echo_inputs"})
     return params
 
 
@@ -219,13 +258,15 @@ def result_response(job: Job) -> JSONResponse:
         ) from None
 
 
-def respond(job: Job, settings: Settings) -> JSONResponse:
-    """The plain endpoint: limits, then the engine, then JSON."""
+def respond(job: Job, settings: Settings, *, echo: bool = True) -> JSONResponse:
+    """The plain endpoint: limits, then the engine, then JSON (the inputs repeated if ``echo``)."""
+    job = replace(job, echo=echo)
     check_limits(job, settings, stream=False)
     return result_response(job)
 
 
-def respond_stream(job: Job, settings: Settings) -> StreamingResponse:
+def respond_stream(job: Job, settings: Settings, *, echo: bool = True) -> StreamingResponse:
     """The frames endpoint: limits (frame count included), then the stream."""
+    job = replace(job, echo=echo)
     check_limits(job, settings, stream=True)
     return stream_response(job)

@@ -67,7 +67,8 @@ def batch_norm_job(body: BatchNormRequest, settings: Settings) -> Job:
     outputs = {"output": list(plan.output_shape), "running_mean": [channels], "running_var": [channels]}
     compute = partial(batch_norm, **inputs, **params)
     frames = partial(batch_norm_plan_frames, plan, **inputs)
-    return Job("batch_norm", inputs, params, outputs, None, plan.work, compute, frames, plan.frame_count)
+    count, memory = plan.frame_count, lambda: plan.memory_elements
+    return Job("batch_norm", inputs, params, outputs, None, plan.work, compute, frames, count, memory)
 
 
 def batch_norm_backward_job(body: BatchNormBackwardRequest, settings: Settings) -> Job:
@@ -80,7 +81,16 @@ def batch_norm_backward_job(body: BatchNormBackwardRequest, settings: Settings) 
     frames = partial(batch_norm_backward_plan_frames, plan, **inputs)
     count = plan.backward_frame_count
     return Job(
-        "batch_norm_backward", inputs, params, outputs, None, plan.backward_work, compute, frames, count
+        "batch_norm_backward",
+        inputs,
+        params,
+        outputs,
+        None,
+        plan.backward_work,
+        compute,
+        frames,
+        count,
+        lambda: plan.memory_elements,
     )
 
 

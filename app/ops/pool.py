@@ -81,7 +81,8 @@ def _job(op: str, body: OpRequest, settings: Settings, compute: Vectorised, fram
         outputs = {name: list(plan.output_shape) for name in results}
         work, count = plan.work, plan.frame_count
     calls = partial(compute, **inputs, **params), partial(frames, plan, **inputs)
-    return Job(op, inputs, params, outputs, axis_sizes(*plan.output_size), work, *calls, count)
+    sizes, memory = axis_sizes(*plan.output_size), lambda: plan.memory_elements
+    return Job(op, inputs, params, outputs, sizes, work, *calls, count, memory)
 
 
 def max_pool2d_job(body: MaxPool2dRequest, settings: Settings) -> Job:

@@ -235,11 +235,11 @@ def _add_routes(op: Operation) -> None:
 
     def plain(body: Any, request: Request) -> JSONResponse:
         settings: Settings = request.app.state.settings
-        return respond(op.job(body, settings), settings)
+        return respond(op.job(body, settings), settings, echo=body.echo_inputs)
 
     def stream(body: Any, request: Request) -> StreamingResponse:
         settings: Settings = request.app.state.settings
-        return respond_stream(op.job(body, settings), settings)
+        return respond_stream(op.job(body, settings), settings, echo=body.echo_inputs)
 
     routes: list[tuple[Callable[..., Response], str, str, str, Responses]] = [
         (plain, "", op.summary, op.description, result_responses(op.result))

@@ -43,4 +43,4 @@ async def receptive_field(body: ReceptiveBody, request: Request, settings: Setti
     field (413).
     """
     # The answer depends on the body alone: a repeat is answered from the app's cache.
-    return await cached_post(request, lambda: receptive_field_result(body, settings))
+    return await cached_post(request, body, lambda: receptive_field_result(body, settings))

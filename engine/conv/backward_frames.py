@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from engine._checks import Array, IntArray, pad_planes, restore_rank
-from engine.conv.frames import conv_taps
+from engine._checks import Array, IntArray, restore_rank
+from engine.conv.frames import conv_taps, read_windows
 from engine.conv.plan import ConvPlan, Gradients
 from engine.frames.cells import Frames, gather_windows, head, source_coords, window_fields, window_grid
 
@@ -160,11 +160,10 @@ def _fold_frames(
 
 def _grad_weight_frames(g: Array, x: Array, plan: ConvPlan, index: Iterator[int]) -> Frames[Array]:
     """grad_weight's frames, tap by tap; returns grad_weight (O, C/groups, kH, kW)."""
-    top, _, left, _ = plan.pads
     rows, cols = conv_taps(plan)
     # Tap (ky, kx) reads one strided oH x oW grid of the input: the windows' axes swapped.
     grid = window_grid(rows.T, cols.T, plan.height, plan.width, plan.padding_mode)
-    windows = gather_windows(pad_planes(x, plan.pads, plan.padding_mode), rows + top, cols + left)
+    windows = read_windows(plan, x, rows, cols)
     by_tap = windows.transpose(1, 4, 5, 0, 2, 3).astype(np.float64)  # (C, kH, kW, N, oH, oW)
     kh, kw = plan.kernel
     upstream = [[g[n, oc].tolist() for n in range(plan.batch)] for oc in range(plan.out_channels)]

@@ -12,13 +12,31 @@ from __future__ import annotations
 import numpy as np
 
 from engine._checks import Array, Pads, pad_planes
-from engine.conv.im2col import correlate, correlate_input_grad, correlate_weight_grad
-from engine.conv.plan import ConvPlan, Gradients, TransposePlan
+from engine.conv.im2col import Correlation, correlate, correlate_input_grad, correlate_weight_grad
+from engine.conv.plan import ConvPlan, Gradients, ReadRegion, TransposePlan
+
+
+def _read_planes(plan: ConvPlan, x: Array) -> tuple[ReadRegion, Array, Correlation] | None:
+    """The padded planes of the part of ``x`` the windows read (see :class:`ReadRegion`), with
+    their correlation; None when no window reaches a real cell."""
+    region, correlation = plan.read_region, plan.read_correlation
+    if region is None or correlation is None:
+        return None
+    rows, cols = region.inputs
+    return region, pad_planes(x[:, :, rows, cols], region.pads, plan.padding_mode), correlation
 
 
 def forward(plan: ConvPlan, x: Array, weight: Array, bias: Array | None) -> Array:
-    """conv2d of (N, C, H, W) with (O, C/groups, kH, kW), plus bias (O,): (N, O, oH, oW)."""
-    output = correlate(pad_planes(x, plan.pads, plan.padding_mode), weight, plan.correlation)
+    """conv2d of (N, C, H, W) with (O, C/groups, kH, kW), plus bias (O,): (N, O, oH, oW).
+
+    Only the read region is padded and correlated; outputs whose windows read padding alone are 0.
+    """
+    read = _read_planes(plan, x)
+    output = np.zeros((plan.batch, plan.out_channels, plan.out_height, plan.out_width), dtype=x.dtype)
+    if read is not None:
+        region, padded, correlation = read
+        rows, cols = region.outputs
+        output[:, :, rows, cols] = correlate(padded, weight, correlation)
     if bias is not None:
         output += bias[:, None, None]
     return output
@@ -30,11 +48,23 @@ def backward(plan: ConvPlan, grad: Array, x: Array, weight: Array) -> Gradients:
     The bias gradient does not depend on whether the forward pass had a bias: it is grad_output
     summed over the batch and every position.
     """
-    padded = pad_planes(x, plan.pads, plan.padding_mode)
-    grad_weight = correlate_weight_grad(grad, padded, plan.correlation)
-    grad_padded = correlate_input_grad(grad, weight, plan.padded_size, plan.correlation)
-    grad_input = _unpad_gradient(grad_padded, plan.pads, plan.padding_mode, x.shape[2:])
-    return grad_input, grad_weight, grad.sum(axis=(0, 2, 3))
+    grad_bias = grad.sum(axis=(0, 2, 3))
+    read = _read_planes(plan, x)
+    if read is None:  # every window read zero padding only
+        return np.zeros_like(x), np.zeros_like(weight), grad_bias
+    region, padded, correlation = read
+    out_rows, out_cols = region.outputs
+    upstream = np.ascontiguousarray(grad[:, :, out_rows, out_cols])
+    grad_weight = correlate_weight_grad(upstream, padded, correlation)
+    grad_padded = correlate_input_grad(upstream, weight, region.padded_size, correlation)
+    rows, cols = region.inputs
+    size = (rows.stop - rows.start, cols.stop - cols.start)
+    grad_read = _unpad_gradient(grad_padded, region.pads, plan.padding_mode, size)
+    if size == tuple(x.shape[2:]):
+        return grad_read, grad_weight, grad_bias
+    grad_input = np.zeros_like(x, dtype=grad_read.dtype)
+    grad_input[:, :, rows, cols] = grad_read
+    return grad_input, grad_weight, grad_bias
 
 
 def _unpad_gradient(grad_padded: Array, pads: Pads, padding_mode: str, size: tuple[int, ...]) -> Array:

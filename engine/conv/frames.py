@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine._checks import Array, IntArray, pad_planes, restore_rank
+from engine._checks import Array, IntArray, restore_rank
 from engine.activations import apply_activation
 from engine.conv.plan import ConvPlan
 from engine.frames.cells import (
@@ -23,6 +23,7 @@ from engine.frames.cells import (
     WindowGrid,
     gather_windows,
     head,
+    source_coords,
     tap_coords,
     window_fields,
     window_grid,
@@ -41,6 +42,19 @@ def conv_taps(plan: ConvPlan) -> tuple[IntArray, IntArray]:
     return rows, cols
 
 
+def read_windows(plan: ConvPlan, x: Array, rows: IntArray, cols: IntArray) -> Any:
+    """Every window's cells (N, C, oH, oW, kH, kW) at unpadded coordinates ``rows`` (oH, kH) and
+    ``cols`` (oW, kW), without building the padded planes: a zero-padding cell reads one zero
+    row and column appended to the input, a copying one the cell it copies."""
+    if plan.padding_mode != "zeros":
+        row_src = source_coords(rows, plan.height, plan.padding_mode)
+        return gather_windows(x, row_src, source_coords(cols, plan.width, plan.padding_mode))
+    extended = np.pad(x, ((0, 0), (0, 0), (0, 1), (0, 1)))
+    row_src = np.where((rows >= 0) & (rows < plan.height), rows, plan.height)
+    col_src = np.where((cols >= 0) & (cols < plan.width), cols, plan.width)
+    return gather_windows(extended, row_src, col_src)
+
+
 def conv2d_plan_frames(
     plan: ConvPlan, input: Any, weight: Any, bias: Any = None, activation: str = "none"
 ) -> Frames[Activated]:
@@ -55,8 +69,7 @@ def conv2d_plan_frames(
     w = np.asarray(weight, dtype=np.float64)
     rows, cols = conv_taps(plan)
     grid = window_grid(rows, cols, plan.height, plan.width, plan.padding_mode)
-    padded = pad_planes(x if plan.batched else x[None], plan.pads, plan.padding_mode)
-    windows = gather_windows(padded, rows + plan.pads[0], cols + plan.pads[2])
+    windows = read_windows(plan, x if plan.batched else x[None], rows, cols)
     pre = np.empty((plan.batch, plan.out_channels, plan.out_height, plan.out_width))
     output = np.empty_like(pre)
     index = count()

@@ -118,6 +118,45 @@ class _ChannelPlan:
 
 
 @dataclass(frozen=True)
+class ReadRegion:
+    """The part of a zero-padded conv2d that its windows read, per axis (rows, then columns).
+
+    ``outputs``: the output rows (columns) whose windows can reach a real cell; every other output
+    reads only zero padding, so it is 0 (plus the bias). ``inputs``: the input rows (columns)
+    those windows read, and ``pads`` (before, after): the padding they read around them. Padding a
+    stride skips, and rows no window reaches, are never materialised. ``None`` for an axis where
+    no window reaches a real cell (the whole output is 0 there).
+    """
+
+    outputs: tuple[slice, slice]
+    inputs: tuple[slice, slice]
+    pads: Pads
+
+    @property
+    def padded_size(self) -> IntPair:
+        top, bottom, left, right = self.pads
+        rows, cols = self.inputs
+        return rows.stop - rows.start + top + bottom, cols.stop - cols.start + left + right
+
+
+def read_axis(
+    size: int, pads: IntPair, kernel: int, stride: int, dilation: int, out: int
+) -> tuple[slice, slice, IntPair] | None:
+    """One axis of :class:`ReadRegion`: (outputs, inputs, (before, after)), or None if no window
+    reaches a real cell. Window y reads padded lines y*stride + i*dilation; real lines are
+    before .. before + size - 1."""
+    before = pads[0]
+    reach = dilation * (kernel - 1)
+    first = max(0, -((reach - before) // stride))  # the first window whose reach gets to line `before`
+    last = min(out - 1, (before + size - 1) // stride)  # the last window starting on a real line
+    if first > last:
+        return None
+    start, end = first * stride, last * stride + reach + 1  # padded lines [start, end) are read
+    inputs = slice(max(0, start - before), min(size, end - before))
+    return slice(first, last + 1), inputs, (max(0, before - start), max(0, end - before - size))
+
+
+@dataclass(frozen=True)
 class ConvPlan(_ChannelPlan):
     """conv2d: input (N, C, H, W), weight (O, C/groups, kH, kW), bias (O,), output (N, O, oH, oW).
 
@@ -138,6 +177,33 @@ class ConvPlan(_ChannelPlan):
         return correlation_of(self.padded_size, self.kernel, self.stride, self.dilation, self.groups)
 
     @property
+    def read_region(self) -> ReadRegion | None:
+        """What the fast path pads and correlates (see :class:`ReadRegion`): with zero padding,
+        only what the windows read; with a copying padding mode (pads smaller than the input), all.
+        None when no window reaches a real cell."""
+        top, bottom, left, right = self.pads
+        if self.padding_mode != "zeros":
+            whole = (slice(0, self.out_height), slice(0, self.out_width))
+            return ReadRegion(whole, (slice(0, self.height), slice(0, self.width)), self.pads)
+        rows = read_axis(
+            self.height, (top, bottom), self.kernel[0], self.stride[0], self.dilation[0], self.out_height
+        )
+        cols = read_axis(
+            self.width, (left, right), self.kernel[1], self.stride[1], self.dilation[1], self.out_width
+        )
+        if rows is None or cols is None:
+            return None
+        return ReadRegion((rows[0], cols[0]), (rows[1], cols[1]), (*rows[2], *cols[2]))
+
+    @property
+    def read_correlation(self) -> Correlation | None:
+        """The correlation of the read region's padded planes (None when nothing is read)."""
+        region = self.read_region
+        if region is None:
+            return None
+        return correlation_of(region.padded_size, self.kernel, self.stride, self.dilation, self.groups)
+
+    @property
     def work(self) -> int:
         """Multiply-adds of the forward pass: every output value reads C/groups * kH * kW weights."""
         return math.prod(self.output_shape) * self.in_per_group * self.kernel[0] * self.kernel[1]
@@ -146,19 +212,55 @@ class ConvPlan(_ChannelPlan):
     def memory_elements(self) -> int:
         """Elements the forward pass allocates, of whatever dtype (an upper estimate): the masks of
         the finite checks, the padded input, the output, and one im2col block with its product."""
-        padded = self.batch * self.in_channels * math.prod(self.padded_size)
         output = self.batch * self.out_channels * self.out_height * self.out_width
-        block = self.correlation.block_elements(self.batch, self.in_channels)
+        region, correlation = self.read_region, self.read_correlation
+        if region is None or correlation is None:
+            return self.checked_elements + output
+        padded = self.batch * self.in_channels * math.prod(region.padded_size)
+        block = correlation.block_elements(self.batch, self.in_channels)
         product = block // (self.in_per_group * self.kernel[0] * self.kernel[1]) * self.out_per_group
-        return self.checked_elements + padded + output + block + product
+        return self.checked_elements + 2 * padded + 2 * output + block + product
 
     @property
     def backward_memory_elements(self) -> int:
-        """Elements the backward pass allocates: the forward's buffers, the gradient of the padded
-        input (twice for the stride-1 correlation, which pads the upstream gradient) and of the weight."""
-        grad_padded = self.batch * self.in_channels * math.prod(self.padded_size)
+        """Elements the backward pass allocates: the forward's buffers, the gradient of the read
+        region's padded input (the stride-1 correlation pads the upstream gradient by the kernel's
+        reach and correlates it, one block at a time), the input gradient and the weight's."""
+        region = self.read_region
+        grad_input = self.batch * self.in_channels * self.height * self.width
         weights = self.out_channels * self.in_per_group * self.kernel[0] * self.kernel[1]
-        return self.memory_elements + 3 * grad_padded + weights
+        if region is None:
+            return self.memory_elements + grad_input + weights
+        reach = (self.dilation[0] * (self.kernel[0] - 1), self.dilation[1] * (self.kernel[1] - 1))
+        size = (region.padded_size[0] + reach[0], region.padded_size[1] + reach[1])
+        channels = max(self.in_channels, self.out_channels)
+        upstream = self.batch * channels * math.prod(size)
+        block = correlation_of(size, self.kernel, (1, 1), self.dilation, self.groups).block_elements(
+            self.batch, channels
+        )
+        grad_padded = self.batch * self.in_channels * math.prod(region.padded_size)
+        return self.memory_elements + upstream + 2 * block + 2 * grad_padded + 2 * grad_input + weights
+
+    @property
+    def frames_memory_elements(self) -> int:
+        """Elements conv2d_frames allocates (it pads nothing and runs no im2col): the masks of the
+        finite checks, the input with one zero row and column, every window's cells (the input
+        once per kernel tap) and their lists, the output before and after the activation."""
+        taps = self.kernel[0] * self.kernel[1]
+        windows = self.batch * self.in_channels * self.out_height * self.out_width * taps
+        extended = self.batch * self.in_channels * (self.height + 1) * (self.width + 1)
+        output = self.batch * self.out_channels * self.out_height * self.out_width
+        return self.checked_elements + extended + 2 * windows + 2 * output
+
+    @property
+    def backward_frames_memory_elements(self) -> int:
+        """Elements conv2d_backward_frames allocates: the forward frames' buffers, the gradients,
+        and the upstream gradient read by every cell and tap of the whole padded plane."""
+        taps = self.kernel[0] * self.kernel[1]
+        upstream = self.batch * self.out_channels * math.prod(self.padded_size) * taps
+        grad_input = self.batch * self.in_channels * self.height * self.width
+        weights = self.out_channels * self.in_per_group * taps
+        return self.frames_memory_elements + upstream + grad_input + weights
 
     @property
     def frame_count(self) -> int:
@@ -218,6 +320,16 @@ class TransposePlan(_ChannelPlan):
         output = self.batch * self.out_channels * self.out_height * self.out_width
         block = self.correlation.block_elements(self.batch, self.out_channels)
         return self.checked_elements + 2 * full + output + block
+
+    @property
+    def backward_memory_elements(self) -> int:
+        """Elements the backward pass allocates: the padded upstream gradient (the full planes),
+        the input gradient with one block of columns and its product, the weight gradient."""
+        full = self.batch * self.out_channels * math.prod(self.full_size)
+        grad_input = self.batch * self.in_channels * self.height * self.width
+        block = self.correlation.block_elements(self.batch, self.out_channels)
+        weights = self.in_channels * self.out_per_group * self.kernel[0] * self.kernel[1]
+        return self.checked_elements + full + 2 * grad_input + 2 * block + weights
 
     @property
     def frame_count(self) -> int:
