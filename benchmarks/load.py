@@ -47,7 +47,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("/", "/conv", "/pool", "/backward", "/architectures", "/receptive-field")
-PAGE_FILES = ("/static/css/convscope.css", "/static/js/chrome.js", "/static/js/scene.js")
+PAGE_FILES = ("/static/css/convscope.css", "/static/js/chrome.js", "/static/js/kit/scene.js")
 NETWORKS = ("resnet50", "resnet50", "vgg16", "googlenet", "resnet18", "alexnet", "lenet5")
 
 
