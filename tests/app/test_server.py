@@ -42,6 +42,8 @@ BIG_STREAM = {
     "input": {"shape": [1, 1, 1000, 1000], "kind": "integers", "seed": 1},
     "weight": {"shape": [1, 1, 1000, 1000], "kind": "integers", "seed": 2},
 }
+# Above BIG_STREAM's estimated size, so max_response_bytes lets it through in these tests.
+LARGE_RESPONSES = 200_000_000
 # The same with 90,000 multiply-adds: 3.3 MB, every line larger than a write slice.
 MEDIUM_STREAM = {
     "input": {"shape": [1, 1, 300, 300], "kind": "integers", "seed": 1},
@@ -67,6 +69,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, list
         "CONVSCOPE_REQUEST_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
         "CONVSCOPE_REQUEST_BODY_TIMEOUT": str(BODY_TIMEOUT),
         "CONVSCOPE_SEND_TIMEOUT": str(SEND_TIMEOUT),
+        # These tests are about the transport: let the 37 MB stream through the answer-size limit.
+        "CONVSCOPE_MAX_RESPONSE_BYTES": str(LARGE_RESPONSES),
     }
     command = [sys.executable, "-m", "app.production", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
@@ -485,7 +489,8 @@ def buffered(server: uvicorn.Server) -> list[int]:
 def test_a_stalled_reader_leaves_at_most_a_slice_over_the_high_water_mark_buffered() -> None:
     """The big stream's 9 MB header line, unread: the kernel takes a few MB, and this process keeps
     at most HIGH_WATER + SLICE of the rest (Uvicorn wrote the whole line into the buffer before)."""
-    with thread_server(create_app(Settings())) as (port, server), stalled_stream(port) as reader:
+    settings = Settings(max_response_bytes=LARGE_RESPONSES)
+    with thread_server(create_app(settings)) as (port, server), stalled_stream(port) as reader:
         deadline = time.monotonic() + 20
         largest = 0
         while largest < HIGH_WATER and time.monotonic() < deadline and not closed_by_server(reader):
